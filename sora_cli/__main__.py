@@ -1,0 +1,6 @@
+"""`python -m sora_cli` runs the same entry point as the `sora` script."""
+
+from sora_cli.app import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The root Typer app, and the one place where exceptions become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from sora_cli import __version__
+from sora_cli.commands import config as config_cmd
+from sora_cli.commands import demo as demo_cmd
+from sora_cli.commands import download as download_cmd
+from sora_cli.commands import emulator as emulator_cmd
+from sora_cli.commands import generate as generate_cmd
+from sora_cli.commands import list as list_cmd
+from sora_cli.commands import status as status_cmd
+from sora_cli.commands._common import DEBUG_STATE
+from sora_cli.console import Console, redact
+
+
+class SoraGroup(TyperGroup):
+    """Root group whose `invoke` is the error boundary for every subcommand."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - this is the boundary
+            if type(exc).__module__.startswith(("click", "typer")):
+                raise  # usage errors from the parser: typer prints them, exit 2
+            if isinstance(exc, SystemExit):
+                raise
+            raise typer.Exit(report(exc)) from None
+
+
+def report(exc: BaseException) -> int:
+    """Print one clear error (traceback only with --debug) and return the exit code."""
+    from sora_cli.errors import SoraError
+    from sora_cli.exit_codes import exit_code_for
+
+    code = exit_code_for(exc)
+    console = Console(debug=DEBUG_STATE["debug"])
+    if DEBUG_STATE["debug"] and not isinstance(exc, KeyboardInterrupt):
+        import traceback
+
+        console.stderr.write(redact("".join(traceback.format_exception(exc))))
+    if isinstance(exc, SoraError):
+        console.error(exc.message, exc.hint)
+    elif isinstance(exc, KeyboardInterrupt):
+        console.error("interrupted")
+    else:
+        console.error(
+            f"unexpected error: {type(exc).__name__}: {exc}",
+            hint="this is a bug in sora; run again with --debug and report the traceback",
+        )
+    return int(code)
+
+
+app = typer.Typer(
+    name="sora",
+    cls=SoraGroup,
+    help=(
+        "Make Sora 2 videos from a terminal, a shell script or a CI job.\n\n"
+        'Try: sora demo  |  sora generate "a cat" --size 1280x720  |  sora list'
+    ),
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"sora-cli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Tracebacks and a redacted HTTP log [env: SORA_DEBUG].")
+    ] = False,
+) -> None:
+    """Make Sora 2 videos from a terminal, a shell script or a CI job."""
+    if debug:
+        import os
+
+        os.environ["SORA_DEBUG"] = "1"
+        DEBUG_STATE["debug"] = True
+
+
+app.command("generate")(generate_cmd.generate)
+app.command("status")(status_cmd.status)
+app.command("download")(download_cmd.download)
+app.command("list")(list_cmd.list_jobs)
+app.add_typer(config_cmd.app, name="config")
+app.command("emulator")(emulator_cmd.emulator)
+app.command("demo")(demo_cmd.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="sora")

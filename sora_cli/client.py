@@ -1,0 +1,434 @@
+"""The one HTTP core every command uses.
+
+It owns the base URL, bearer auth (sent only to the API's own origin), the user agent,
+timeouts, the retry policy of DESIGN "HTTP behaviour" (through stamina) and the mapping of
+error responses to exceptions. It never prints, never exits and never imports typer/rich:
+progress and retry notices leave through callbacks.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from sora_cli import __version__, constants, errors
+
+USER_AGENT = f"sora-cli/{__version__}"
+
+
+# ---------------------------------------------------------------- parsing helpers
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN / inf
+        return None
+    return max(0.0, seconds)
+
+
+def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with default ports made explicit."""
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host.lower(), port)
+
+
+def _error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
+    """Best message from an error body: the JSON `error.message` or a short text excerpt."""
+    parsed: Any = None
+    if body:
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+    if isinstance(parsed, dict):
+        error = parsed.get("error", parsed)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("code")
+            if isinstance(message, str) and message:
+                return message, parsed
+        if isinstance(error, str) and error:
+            return error, parsed
+    if "html" in content_type.lower():
+        return "an HTML page instead of an API answer", None
+    text = body[: constants.MAX_ERROR_BODY_SHOWN].decode("utf-8", "replace").strip()
+    return (" ".join(text.split()) or None), None
+
+
+_HINTS = {
+    400: "check the values you passed (`sora generate --help`)",
+    401: "check your API key: `sora config set api-key`, or set SORA_API_KEY",
+    403: "check your API key and its permissions",
+    402: "top up your balance, then run the command again",
+    404: "check the id; tasks and videos expire 24 h after creation",
+    429: "the API is rate limiting; wait a minute and try again",
+}
+
+
+def error_from_response(
+    status: int, body: bytes, headers: httpx.Headers, *, what: str = "the API"
+) -> errors.ApiError:
+    """Map an error response to the exception that carries its exit code."""
+    message, parsed = _error_text(body, headers.get("content-type", ""))
+    request_id = headers.get("x-request-id")
+    text = f"{what} answered {status}" + (f": {message}" if message else "")
+    cls: type[errors.ApiError]
+    if status == 400 or status == 422:
+        cls = errors.BadRequestError
+    elif status in (401, 403):
+        cls = errors.ApiAuthError
+    elif status == 402:
+        cls = errors.ApiBalanceError
+    elif status in (404, 410):
+        cls = errors.ApiNotFound
+    elif status == 429:
+        cls = errors.RateLimited
+    elif status >= 500:
+        cls = errors.ServerError
+    else:
+        cls = errors.UnexpectedStatus
+    hint = _HINTS.get(status, "the API is having trouble; try again later" if status >= 500 else None)
+    return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
+
+
+def network_error(exc: httpx.TransportError, what: str) -> errors.NetworkError:
+    """Explain a transport failure in one line."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        reason = "the connection timed out"
+    elif isinstance(exc, httpx.ConnectError):
+        reason = f"cannot connect ({exc})" if str(exc) else "cannot connect"
+    elif isinstance(exc, httpx.TimeoutException):
+        reason = "no answer in time (read timeout)"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        reason = "the server closed the connection mid-answer"
+    else:
+        reason = str(exc) or type(exc).__name__
+    return errors.NetworkError(
+        f"{what}: {reason}", hint="check your network and the base URL, then try again"
+    )
+
+
+# ---------------------------------------------------------------- retry policy
+
+
+def backoff_delay(attempt: int) -> float:
+    """Exponential backoff with full jitter on top, capped (openai-python's habit)."""
+    base = constants.RETRY_WAIT_INITIAL * (2 ** max(0, attempt - 1))
+    return min(constants.RETRY_WAIT_MAX, base) + random.uniform(0, constants.RETRY_WAIT_JITTER)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failures a request may be retried on."""
+
+    statuses: frozenset[int]
+    # True: every transport error; False: only errors where nothing reached the server.
+    any_transport_error: bool
+
+    def retries_transport(self, exc: httpx.TransportError) -> bool:
+        """Connect failures never reached the server; others might have (ambiguous)."""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            return True
+        return self.any_transport_error
+
+
+GET_POLICY = RetryPolicy(constants.RETRYABLE_STATUS_GET, any_transport_error=True)
+CREATE_POLICY = RetryPolicy(constants.RETRYABLE_STATUS_CREATE, any_transport_error=False)
+NO_RETRY = RetryPolicy(frozenset(), any_transport_error=False)
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to the UI before each retry wait."""
+
+    attempt: int
+    wait: float
+    reason: str
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response, body: bytes):
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.body = body
+
+
+class _OriginBearer(httpx.Auth):
+    """Bearer auth that only ever goes to the API's own origin."""
+
+    def __init__(self, api_key: str | None, origin: tuple[str, str, int | None]):
+        self._api_key = api_key
+        self._origin = origin
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        if self._api_key and origin_of(request.url) == self._origin:
+            request.headers["Authorization"] = f"Bearer {self._api_key}"
+        yield request
+
+
+# ---------------------------------------------------------------- the client
+
+
+@dataclass
+class Response:
+    """A fully read, successful JSON answer."""
+
+    data: Any
+    headers: httpx.Headers
+    status_code: int
+
+
+class HttpCore:
+    """Base URL + auth + retries + error mapping over one `httpx.Client`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        debug_log: Callable[[str], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        deadline: float | None = None,
+    ):
+        self.base_url = httpx.URL(base_url.rstrip("/") + "/")
+        self.origin = origin_of(self.base_url)
+        self.on_retry = on_retry
+        self.deadline = deadline  # time.monotonic() value no retry wait may pass
+        self._debug_log = debug_log
+        hooks: dict[str, list[Callable[..., Any]]] = {}
+        if debug_log:
+            hooks = {"request": [self._log_request], "response": [self._log_response]}
+        self._client = httpx.Client(
+            auth=_OriginBearer(api_key, self.origin),
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(
+                connect=constants.CONNECT_TIMEOUT,
+                read=constants.READ_TIMEOUT,
+                write=constants.WRITE_TIMEOUT,
+                pool=constants.POOL_TIMEOUT,
+            ),
+            follow_redirects=True,  # httpx drops Authorization on a cross-origin redirect
+            event_hooks=hooks,
+            transport=transport,
+            verify=True,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> HttpCore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- logging (redacted: the Authorization header is never written) --
+
+    def _log_request(self, request: httpx.Request) -> None:
+        assert self._debug_log is not None
+        shown = {
+            k: ("[redacted]" if k.lower() in ("authorization", "cookie") else v)
+            for k, v in request.headers.items()
+        }
+        self._debug_log(f"> {request.method} {request.url} {shown}")
+
+    def _log_response(self, response: httpx.Response) -> None:
+        assert self._debug_log is not None
+        self._debug_log(
+            f"< {response.status_code} {response.request.url} "
+            f"content-type={response.headers.get('content-type')} "
+            f"length={response.headers.get('content-length')} "
+            f"request-id={response.headers.get('x-request-id')}"
+        )
+
+    # -- URLs --
+
+    def url(self, path_or_url: str) -> httpx.URL:
+        """Resolve a path against the base URL (`/v1/...` paths against the origin)."""
+        if path_or_url.startswith(("http://", "https://")):
+            return httpx.URL(path_or_url)
+        if path_or_url.startswith("/"):
+            return self.base_url.join(path_or_url)
+        return self.base_url.join(path_or_url)
+
+    def is_api_origin(self, url: httpx.URL) -> bool:
+        """Whether a URL would receive the API key."""
+        return origin_of(url) == self.origin
+
+    # -- retries --
+
+    def _remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return self.deadline - time.monotonic()
+
+    def _send(self, build: Callable[[], httpx.Request], policy: RetryPolicy) -> httpx.Response:
+        """Send with retries; returns a streamed response whose status is not retryable."""
+        import stamina
+
+        attempts = 0
+
+        def hook(exc: Exception) -> bool | float:
+            remaining = self._remaining()
+            if remaining is not None and remaining <= 0:
+                return False
+            if isinstance(exc, _RetryableStatus):
+                status = exc.response.status_code
+                hinted = parse_retry_after(exc.response.headers.get("retry-after"))
+                wait = (
+                    min(hinted, constants.RETRY_AFTER_CAP)
+                    if hinted is not None
+                    else backoff_delay(attempts)
+                )
+                reason = f"HTTP {status}" + (" (Retry-After)" if hinted is not None else "")
+            elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc):
+                wait = backoff_delay(attempts)
+                reason = type(exc).__name__
+            else:
+                return False
+            if remaining is not None:
+                if remaining <= wait:
+                    return False
+                wait = min(wait, remaining)
+            if self.on_retry:
+                self.on_retry(RetryNotice(attempts, wait, reason))
+            return wait
+
+        remaining = self._remaining()
+        retrying = stamina.retry_context(
+            on=hook,
+            attempts=constants.RETRY_ATTEMPTS,
+            timeout=None if remaining is None else max(remaining, 0.001),
+        )
+        for attempt in retrying:
+            with attempt:
+                attempts += 1
+                response = self._client.send(build(), stream=True)
+                if response.status_code in policy.statuses:
+                    body = _read_capped(response)
+                    raise _RetryableStatus(response, body)
+                return response
+        raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        policy: RetryPolicy = GET_POLICY,
+        what: str = "the API",
+        **kwargs: Any,
+    ) -> Response:
+        """One JSON request: retried per `policy`, errors mapped, body size-capped."""
+        url = self.url(path)
+
+        def build() -> httpx.Request:
+            return self._client.build_request(method, url, **kwargs)
+
+        try:
+            response = self._send(build, policy)
+        except _RetryableStatus as exc:
+            raise error_from_response(
+                exc.response.status_code, exc.body, exc.response.headers, what=what
+            ) from None
+        except httpx.TransportError as exc:
+            raise network_error(exc, f"{what} ({url.host})") from exc
+        try:
+            body = _read_capped(response)
+        except httpx.TransportError as exc:
+            raise network_error(exc, f"{what} ({url.host})") from exc
+        if response.status_code >= 400:
+            raise error_from_response(response.status_code, body, response.headers, what=what)
+        try:
+            data = json.loads(body) if body else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            ctype = response.headers.get("content-type", "?")
+            raise errors.BadContent(
+                f"{what} answered {response.status_code} with a body that is not JSON "
+                f"({ctype})",
+                hint="the base URL may point at a web page instead of the API",
+            ) from exc
+        return Response(data, response.headers, response.status_code)
+
+    def get_bytes(self, url: str, *, max_bytes: int, what: str) -> tuple[bytes, httpx.Headers]:
+        """A whole small body (an image), size-capped, retried like any GET."""
+        with self.stream_get(url, what=what) as response:
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise errors.UsageError(
+                            f"{what} is larger than {max_bytes // 1024 // 1024} MiB"
+                        )
+                    chunks.append(chunk)
+            except httpx.TransportError as exc:
+                raise network_error(exc, f"{what} ({response.request.url.host})") from exc
+            return b"".join(chunks), response.headers
+
+    @contextmanager
+    def stream_get(
+        self, url: str | httpx.URL, *, headers: dict[str, str] | None = None, what: str
+    ) -> Iterator[httpx.Response]:
+        """A streamed GET (downloads), retried until the server starts answering well."""
+        target = self.url(str(url))
+
+        def build() -> httpx.Request:
+            return self._client.build_request("GET", target, headers=headers)
+
+        try:
+            response = self._send(build, GET_POLICY)
+        except _RetryableStatus as exc:
+            raise error_from_response(
+                exc.response.status_code, exc.body, exc.response.headers, what=what
+            ) from None
+        except httpx.TransportError as exc:
+            raise network_error(exc, f"{what} ({target.host})") from exc
+        try:
+            if response.status_code >= 400 and response.status_code != 416:
+                body = _read_capped(response)
+                raise error_from_response(response.status_code, body, response.headers, what=what)
+            yield response
+        finally:
+            response.close()
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    """Read a body, refusing anything larger than an API answer can be."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > constants.MAX_JSON_BODY:
+            response.close()
+            raise errors.BadContent(
+                f"the answer from {response.request.url.host} is larger than "
+                f"{constants.MAX_JSON_BODY // 1024 // 1024} MiB; that is not an API answer"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)

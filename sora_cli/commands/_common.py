@@ -1,0 +1,174 @@
+"""Options shared by several commands, and the `Runtime` each command run builds once.
+
+Only typer and the standard library are imported here at module level: `sora --help` must
+not pay for httpx, rich or sqlite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sora_cli.console import Console, register_secret
+from sora_cli.settings import Overrides, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sora_cli.api import VideosApi
+    from sora_cli.client import HttpCore, RetryNotice
+    from sora_cli.journal import Journal
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress and no chatter on stderr.")
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="API key (prefer SORA_API_KEY or `sora config set api-key`: flags show in `ps`).",
+        show_default=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="API base URL [env: SORA_BASE_URL].", show_default=False),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="API profile: laozhang or openai [env: SORA_PROFILE].", show_default=False
+    ),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help="Seconds to wait for the task before giving up (exit 6) [default: 600].",
+        show_default=False,
+    ),
+]
+PollOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--poll-interval",
+        help="Seconds between status polls, at least 1 [default: 5].",
+        show_default=False,
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option("--debug", help="Tracebacks and a redacted HTTP log on stderr [env: SORA_DEBUG]."),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File or existing directory [default: ./sora-<id>.mp4]; - writes the MP4 to stdout.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class CommonArgs:
+    """The shared options as one value, so commands pass them on in one go."""
+
+    json: bool = False
+    quiet: bool = False
+    api_key: str | None = None
+    base_url: str | None = None
+    profile: str | None = None
+    timeout: float | None = None
+    poll_interval: float | None = None
+    debug: bool = False
+
+
+# The error boundary in app.py reads this to decide on tracebacks.
+DEBUG_STATE = {"debug": False}
+
+
+@dataclass
+class Runtime:
+    """Settings + console for one command run; builds the core objects on demand."""
+
+    settings: Settings
+    console: Console
+    json: bool
+    _core: HttpCore | None = field(default=None, repr=False)
+
+    def core(self) -> HttpCore:
+        """The API's HTTP core (with the key, which is required from here on)."""
+        if self._core is None:
+            from sora_cli.client import HttpCore
+
+            self._core = HttpCore(
+                self.settings.base_url,
+                self.settings.require_api_key(),
+                on_retry=self._on_retry,
+                debug_log=self.console.debug if self.settings.debug else None,
+            )
+        return self._core
+
+    def anonymous_core(self) -> HttpCore:
+        """An HTTP core that never carries the key (image URLs, CDN links)."""
+        from sora_cli.client import HttpCore
+
+        return HttpCore(
+            self.settings.base_url,
+            None,
+            on_retry=self._on_retry,
+            debug_log=self.console.debug if self.settings.debug else None,
+        )
+
+    def api(self) -> VideosApi:
+        """The Videos API over the core."""
+        from sora_cli.api import VideosApi
+
+        return VideosApi(self.core())
+
+    def journal(self) -> Journal:
+        """The job journal (opened per call; cheap)."""
+        from sora_cli.journal import Journal
+
+        return Journal(self.settings.paths.journal_file)
+
+    def _on_retry(self, notice: RetryNotice) -> None:
+        self.console.info(f"{notice.reason}; retrying in {notice.wait:.1f}s")
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        if self._core is not None:
+            self._core.close()
+
+
+def make_runtime(args: CommonArgs) -> Runtime:
+    """Resolve settings (flag > env > file > default) and the console for this run."""
+    DEBUG_STATE["debug"] = args.debug
+    register_secret(args.api_key)
+    settings = load_settings(
+        Overrides(
+            api_key=args.api_key,
+            base_url=args.base_url,
+            profile=args.profile,
+            timeout=args.timeout,
+            poll_interval=args.poll_interval,
+            debug=args.debug,
+        )
+    )
+    DEBUG_STATE["debug"] = settings.debug
+    register_secret(settings.api_key)
+    console = Console(quiet=args.quiet, debug=settings.debug)
+    for warning in settings.warnings:
+        console.warn(warning)
+    return Runtime(settings=settings, console=console, json=args.json)
+
+
+def path_or_none(value: str | None) -> Path | None:
+    """A Path from an optional string option."""
+    return Path(value).expanduser() if value else None

@@ -1,0 +1,122 @@
+"""Steps shared by generate, status and download: wait with a display, deliver the video."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sora_cli.commands._common import Runtime
+
+if TYPE_CHECKING:
+    from sora_cli.api import VideosApi
+    from sora_cli.journal import Journal
+    from sora_cli.models import Task
+
+
+def wait_with_display(
+    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Task | None = None
+) -> Task:
+    """Poll until the task ends, showing progress on stderr."""
+    from sora_cli.jobs import WaitCallbacks, wait_for_task
+
+    display = rt.console.task_display(task_id)
+    try:
+        return wait_for_task(
+            api,
+            journal,
+            task_id,
+            poll_interval=rt.settings.poll_interval,
+            timeout=rt.settings.timeout,
+            callbacks=WaitCallbacks(on_update=display.update, on_warning=rt.console.warn),
+            first=first,
+        )
+    finally:
+        display.close()
+
+
+def deliver(
+    rt: Runtime, api: VideosApi, journal: Journal, task: Task, dest: Path | None
+) -> None:
+    """Download a completed task to `dest` (or stdout) and print the result."""
+    from sora_cli.jobs import download_task, stream_task
+
+    if dest is None:
+        display = rt.console.download_display("stdout")
+        try:
+            stream_task(api, task, sys.stdout.buffer, on_progress=display.update)
+        finally:
+            display.close()
+        return
+    display = rt.console.download_display(dest.name)
+    try:
+        size = download_task(api, journal, task, dest, on_progress=display.update)
+    finally:
+        display.close()
+    rt.console.info(f"saved {dest} ({size / 1024 / 1024:.1f} MiB)")
+    print_record_or(rt, journal, task.id, str(dest))
+
+
+def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> None:
+    """With --json the journal record of the task, else `text`, on stdout."""
+    if rt.json:
+        record = journal.get(task_id)
+        rt.console.result_json(record.to_json() if record else {"id": task_id})
+    else:
+        rt.console.result(text)
+
+
+def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: str) -> Task:
+    """One status look; a 404 for a task the journal knows is explained (expired or not)."""
+    import time
+
+    from sora_cli.errors import ApiNotFound, NotFound
+    from sora_cli.jobs import journal_changes
+
+    try:
+        task = api.retrieve(task_id).task
+    except ApiNotFound as exc:
+        record = journal.get(task_id)
+        if record and record.expires_at and record.expires_at <= time.time():
+            journal.update(task_id, status="expired")
+            raise NotFound(
+                f"task {task_id} expired at {format_time(record.expires_at)}; the API keeps "
+                "tasks and videos for 24 hours",
+                hint="create it again with `sora generate`",
+                task_id=task_id,
+            ) from exc
+        if record is None:
+            exc.hint = "check the id (`sora list` shows the tasks this machine created)"
+        raise
+    if journal.get(task_id) is None:
+        from sora_cli.jobs import record_for
+
+        journal.record(
+            record_for(task, profile=rt.settings.profile.name, base_url=rt.settings.base_url,
+                       prompt=task.prompt or "", model=task.model or "", size=task.size or "",
+                       seconds=int(task.seconds or 0) if (task.seconds or "").isdigit() else 0)
+        )
+    journal.update(task_id, **journal_changes(task))
+    return task
+
+
+def format_time(timestamp: float | None) -> str:
+    """Local time, to the second, or `-`."""
+    if not timestamp:
+        return "-"
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def time_left(expires_at: float | None) -> str:
+    """`23h 12m`, `expired`, or `-` when unknown."""
+    if not expires_at:
+        return "-"
+    import time
+
+    left = expires_at - time.time()
+    if left <= 0:
+        return "expired"
+    hours, rest = divmod(int(left), 3600)
+    return f"{hours}h {rest // 60:02d}m"

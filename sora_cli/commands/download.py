@@ -1,0 +1,81 @@
+"""`sora download ID`: fetch a finished task's MP4, resuming a partial download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sora_cli.commands._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    CommonArgs,
+    DebugOpt,
+    JsonOpt,
+    OutputOpt,
+    PollOpt,
+    ProfileOpt,
+    QuietOpt,
+    Runtime,
+    TimeoutOpt,
+    make_runtime,
+)
+
+
+def download(
+    task_id: Annotated[str, typer.Argument(help="The task id (see `sora list`).")],
+    output: OutputOpt = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for an unfinished task instead of exiting 6.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    profile: ProfileOpt = None,
+    timeout: TimeoutOpt = None,
+    poll_interval: PollOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Download a finished task's MP4 (a partial download is resumed).
+
+    Never overwrites a file without --force. A task that has not finished is not
+    downloaded: exit 6 with its status, or wait for it with --wait.
+
+    Example: sora download video_68d7512d -o cat.mp4 --wait
+    """
+    rt = make_runtime(
+        CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
+    )
+    try:
+        _run(rt, task_id, output, wait, force)
+    finally:
+        rt.close()
+
+
+def _run(rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool) -> None:
+    from sora_cli.commands._flow import deliver, retrieve_explained, wait_with_display
+    from sora_cli.errors import NotFinished, UsageError
+    from sora_cli.jobs import raise_if_failed, resume_command
+    from sora_cli.outputs import check_writable, resolve_output
+
+    if output == "-" and rt.json:
+        raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
+    dest = resolve_output(output, rt.settings.output_dir, task_id)
+    if dest is not None:
+        check_writable(dest, force)
+    api = rt.api()
+    with rt.journal() as journal:
+        task = retrieve_explained(rt, api, journal, task_id)
+        if not task.state.is_final:
+            if not wait:
+                progress = f" ({task.progress}%)" if task.progress is not None else ""
+                raise NotFinished(
+                    f"task {task_id} is {task.status}{progress}, not finished yet",
+                    hint=f"wait for it with: {resume_command(task_id)}",
+                    task_id=task_id,
+                )
+            task = wait_with_display(rt, api, journal, task_id, first=task)
+        raise_if_failed(task)
+        deliver(rt, api, journal, task, dest)

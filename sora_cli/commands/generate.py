@@ -1,0 +1,168 @@
+"""`sora generate`: create a task, poll it with a progress bar, download the MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sora_cli.commands._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    CommonArgs,
+    DebugOpt,
+    JsonOpt,
+    OutputOpt,
+    PollOpt,
+    ProfileOpt,
+    QuietOpt,
+    Runtime,
+    TimeoutOpt,
+    make_runtime,
+)
+
+if TYPE_CHECKING:
+    from sora_cli.api import ImageUpload
+
+
+def generate(
+    prompt: Annotated[
+        str | None,
+        typer.Argument(help="What the video shows; - reads it from stdin.", show_default=False),
+    ] = None,
+    prompt_file: Annotated[
+        Path | None,
+        typer.Option("--prompt-file", "-f", help="Read the prompt from this file.", show_default=False),
+    ] = None,
+    size: Annotated[
+        str | None,
+        typer.Option(
+            "--size", "-s", help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
+            show_default=False,
+        ),
+    ] = None,
+    seconds: Annotated[
+        int | None,
+        typer.Option("--seconds", "-d", help="Duration: 10 | 15 [default: 10].", show_default=False),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Model [default: sora-2].", show_default=False)
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(
+            "--image", "-i", help="Reference image: local JPG/PNG/WebP or an http(s) URL.",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Create the task, print its id, exit 0.")
+    ] = False,
+    no_download: Annotated[
+        bool, typer.Option("--no-download", help="Wait for the video, print the id, don't download.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    profile: ProfileOpt = None,
+    timeout: TimeoutOpt = None,
+    poll_interval: PollOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Create a video, wait for it with a progress bar, and download the MP4.
+
+    The task is recorded in the journal as soon as the API accepts it: Ctrl-C, a timeout
+    or a crash never loses it (`sora list`, `sora download ID --wait`).
+
+    Example: sora generate "a cat on a skateboard" --size 1280x720 --seconds 15
+    """
+    rt = make_runtime(
+        CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
+    )
+    try:
+        _run(rt, prompt, prompt_file, size, seconds, model, image, output,
+             no_wait, no_download, force)
+    finally:
+        rt.close()
+
+
+def _run(
+    rt: Runtime,
+    prompt_arg: str | None,
+    prompt_file: Path | None,
+    size_opt: str | None,
+    seconds_opt: int | None,
+    model_opt: str | None,
+    image_opt: str | None,
+    output: str | None,
+    no_wait: bool,
+    no_download: bool,
+    force: bool,
+) -> None:
+    from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
+    from sora_cli.errors import UsageError
+    from sora_cli.inputs import read_prompt
+    from sora_cli.jobs import raise_if_failed, record_for
+    from sora_cli.outputs import check_writable, precheck_output, resolve_output
+
+    settings, profile = rt.settings, rt.settings.profile
+    # Everything is checked before anything is paid for.
+    size = profile.check_size(size_opt or settings.size)
+    seconds = profile.check_seconds(seconds_opt if seconds_opt is not None else settings.seconds)
+    model = profile.check_model(model_opt or settings.model)
+    if no_wait and no_download:
+        raise UsageError("--no-wait already skips the download; give only one of them")
+    if output == "-" and rt.json:
+        raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
+    prompt = read_prompt(prompt_arg, prompt_file)
+    settings.require_api_key()
+    upload = _load_image(rt, image_opt, size) if image_opt else None
+    if not (no_wait or no_download):
+        precheck_output(output, settings.output_dir, force)
+
+    api = rt.api()
+    task = api.create(prompt=prompt, model=model, size=size, seconds=seconds, image=upload)
+    with rt.journal() as journal:
+        journal.record(record_for(task, profile=profile.name, base_url=settings.base_url,
+                                  prompt=prompt, model=model, size=size, seconds=seconds))
+        rt.console.info(f"created task {task.id} ({model}, {size}, {seconds}s)")
+        if no_wait:
+            print_record_or(rt, journal, task.id, task.id)
+            return
+        done = wait_with_display(rt, api, journal, task.id)
+        raise_if_failed(done)
+        if no_download:
+            print_record_or(rt, journal, task.id, task.id)
+            return
+        dest = resolve_output(output, settings.output_dir, task.id)
+        if dest is not None:
+            check_writable(dest, force)
+            from sora_cli.download import part_path
+
+            part_path(dest).unlink(missing_ok=True)  # a new task never continues an old file
+        deliver(rt, api, journal, done, dest)
+
+
+def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
+    """Read (or fetch, without the key) and check the reference image."""
+    from sora_cli import constants
+    from sora_cli.api import ImageUpload
+    from sora_cli.errors import ApiError, UsageError
+    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file, upload_name
+
+    if is_url(spec):
+        url = check_image_url(spec)
+        rt.console.info(f"fetching image {url}")
+        with rt.anonymous_core() as anon:
+            try:
+                data, _ = anon.get_bytes(url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL")
+            except ApiError as exc:
+                raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
+    else:
+        data = read_image_file(Path(spec).expanduser())
+    info = check_image(data, spec, size, rt.console.warn)
+    return ImageUpload(upload_name(spec, info), data, info.mime)

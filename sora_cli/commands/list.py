@@ -1,0 +1,101 @@
+"""`sora list`: the tasks this machine created, from the local journal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sora_cli.commands._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    CommonArgs,
+    DebugOpt,
+    JsonOpt,
+    ProfileOpt,
+    QuietOpt,
+    Runtime,
+    make_runtime,
+)
+
+
+def list_jobs(
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Re-query unfinished tasks before listing.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N tasks.", min=1)] = 50,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    profile: ProfileOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """List the tasks this machine created, newest first.
+
+    Example: sora list --refresh
+    """
+    rt = make_runtime(CommonArgs(json_out, quiet, api_key, base_url, profile, None, None, debug))
+    try:
+        _run(rt, refresh, limit)
+    finally:
+        rt.close()
+
+
+def _shorten(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _run(rt: Runtime, refresh: bool, limit: int) -> None:
+    from sora_cli.commands._flow import format_time, time_left
+    from sora_cli.models import normalise_status
+
+    with rt.journal() as journal:
+        if refresh:
+            _refresh(rt, journal)
+        records = journal.list(limit)
+    if rt.json:
+        rt.console.result_json([r.to_json() for r in records])
+        return
+    if not records:
+        rt.console.info("no tasks yet; create one with `sora generate` (or try `sora demo`)")
+        return
+    rows = []
+    for r in records:
+        status = r.status or "-"
+        if r.progress is not None and not normalise_status(r.status).is_final:
+            status += f" {r.progress}%"
+        if normalise_status(r.status).value == "completed" and not r.file:
+            status += " (not downloaded)"
+        rows.append([
+            r.id, format_time(r.created_at), status, r.size or "-", r.seconds or "-",
+            time_left(r.expires_at), _shorten(r.prompt, 40), r.file or "-",
+        ])
+    rt.console.table(
+        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "EXPIRES IN", "PROMPT", "FILE"], rows
+    )
+
+
+def _refresh(rt: Runtime, journal: object) -> None:
+    from sora_cli.commands._flow import retrieve_explained
+    from sora_cli.errors import SoraError
+    from sora_cli.journal import Journal
+    from sora_cli.models import normalise_status
+
+    assert isinstance(journal, Journal)
+    pending = [
+        r for r in journal.list()
+        if not normalise_status(r.status).is_final and r.kind == "async"
+    ]
+    skipped = [r for r in pending if r.base_url and r.base_url != rt.settings.base_url]
+    if skipped:
+        rt.console.info(f"{len(skipped)} unfinished task(s) belong to another base URL; skipped")
+    api = rt.api() if len(pending) > len(skipped) else None
+    for record in pending:
+        if record in skipped or api is None:
+            continue
+        try:
+            retrieve_explained(rt, api, journal, record.id)
+        except SoraError as exc:
+            rt.console.warn(f"{record.id}: {exc.message}")

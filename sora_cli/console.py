@@ -1,0 +1,282 @@
+"""stdout/stderr, TTY detection, and progress shown as rich bars, plain lines or nothing.
+
+stdout carries only results (a path, an id, JSON); everything else goes to stderr. Every
+string written passes through `redact`, so a key that slipped into a message never shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from sora_cli import constants
+
+if TYPE_CHECKING:
+    from rich.console import Console as RichConsole
+
+    from sora_cli.models import Task
+
+_SECRETS: set[str] = set()
+REDACTED = "[redacted]"
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a value that must never be printed."""
+    if secret and len(secret) >= 4:
+        _SECRETS.add(secret)
+
+
+def redact(text: str) -> str:
+    """Replace every registered secret in `text`."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def color_allowed(stream: IO[str]) -> bool:
+    """Colour only on a terminal, never with NO_COLOR or TERM=dumb."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def _isatty(stream: IO[Any]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class TaskDisplay(Protocol):
+    """Progress of one task while it is waited for."""
+
+    def update(self, task: Task) -> None: ...
+    def close(self) -> None: ...
+
+
+class DownloadDisplay(Protocol):
+    """Progress of one download."""
+
+    def update(self, done: int, total: int | None) -> None: ...
+    def close(self) -> None: ...
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+class _Null:
+    def update(self, *args: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _PlainTask:
+    """One line per state change or per 10 % of progress; no control characters."""
+
+    def __init__(self, console: Console, task_id: str):
+        self._console = console
+        self._task_id = task_id
+        self._status: str | None = None
+        self._step = -1
+        self._start = time.monotonic()
+
+    def update(self, task: Task) -> None:
+        step = (task.progress or 0) // constants.PLAIN_PROGRESS_STEP
+        if task.status == self._status and step == self._step:
+            return
+        self._status, self._step = task.status, step
+        pct = f" {task.progress}%" if task.progress is not None else ""
+        elapsed = time.monotonic() - self._start
+        self._console.info(f"{self._task_id}: {task.status}{pct} ({elapsed:.0f}s)")
+
+    def close(self) -> None:
+        pass
+
+
+class _PlainDownload:
+    def __init__(self, console: Console, name: str):
+        self._console = console
+        self._name = name
+        self._step = -1
+
+    def update(self, done: int, total: int | None) -> None:
+        if not total:
+            return
+        step = done * 100 // total // constants.PLAIN_PROGRESS_STEP
+        if step != self._step:
+            self._step = step
+            self._console.info(
+                f"downloading {self._name}: {done * 100 // total}% ({_mib(done)} of {_mib(total)})"
+            )
+
+    def close(self) -> None:
+        pass
+
+
+class _RichTask:
+    def __init__(self, rich_console: RichConsole, task_id: str):
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.fields[task_id]}[/] {task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=rich_console,
+            transient=False,
+        )
+        self._bar = self._progress.add_task("starting", total=100, task_id=task_id)
+        self._progress.start()
+
+    def update(self, task: Task) -> None:
+        self._progress.update(
+            self._bar, description=task.status, completed=task.progress or 0
+        )
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+class _RichDownload:
+    def __init__(self, rich_console: RichConsole, name: str):
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=rich_console,
+        )
+        self._bar = self._progress.add_task(name, total=None)
+        self._progress.start()
+
+    def update(self, done: int, total: int | None) -> None:
+        self._progress.update(self._bar, completed=done, total=total)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+class Console:
+    """The presentation layer; one per command run."""
+
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        debug: bool = False,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+    ):
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.quiet = quiet
+        self.debug_enabled = debug
+        self.interactive = _isatty(self.stderr) and os.environ.get("TERM") != "dumb"
+        self.color = color_allowed(self.stderr)
+        self._rich: RichConsole | None = None
+
+    def _rich_stderr(self) -> RichConsole:
+        if self._rich is None:
+            from rich.console import Console as RichConsole
+
+            self._rich = RichConsole(
+                file=self.stderr, no_color=not self.color, highlight=False, soft_wrap=True
+            )
+        return self._rich
+
+    # -- results (stdout) --
+
+    def result(self, text: str) -> None:
+        """One result line on stdout."""
+        self.stdout.write(redact(text) + "\n")
+        self.stdout.flush()
+
+    def result_json(self, data: Any) -> None:
+        """One JSON document on stdout."""
+        self.result(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+    # -- messages (stderr) --
+
+    def _err(self, text: str) -> None:
+        self.stderr.write(redact(text) + "\n")
+        self.stderr.flush()
+
+    def info(self, message: str) -> None:
+        """Chatter: silenced by --quiet."""
+        if not self.quiet:
+            self._err(f"sora: {message}")
+
+    def warn(self, message: str) -> None:
+        """Warnings are shown even with --quiet."""
+        self._err(f"sora: warning: {message}")
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        """`sora: error: <what happened>` and, on a second line, what to do."""
+        self._err(f"sora: error: {message}")
+        if hint:
+            self._err(f"  hint: {hint}")
+
+    def debug(self, message: str) -> None:
+        """Only with --debug / SORA_DEBUG=1."""
+        if self.debug_enabled:
+            self._err(f"sora: debug: {message}")
+
+    # -- progress --
+
+    def task_display(self, task_id: str) -> TaskDisplay:
+        """A bar on a terminal, plain lines otherwise, nothing with --quiet."""
+        if self.quiet:
+            return _Null()
+        if self.interactive:
+            return _RichTask(self._rich_stderr(), task_id)
+        return _PlainTask(self, task_id)
+
+    def download_display(self, name: str) -> DownloadDisplay:
+        """Bytes, speed and ETA on a terminal; a line per 10 % otherwise."""
+        if self.quiet:
+            return _Null()
+        if self.interactive:
+            return _RichDownload(self._rich_stderr(), name)
+        return _PlainDownload(self, name)
+
+    def table(self, columns: list[str], rows: list[list[str]]) -> None:
+        """A result table on stdout: rich on a terminal, tab-separated otherwise."""
+        if _isatty(self.stdout):
+            from rich.console import Console as RichConsole
+            from rich.table import Table
+
+            table = Table(*columns, box=None, header_style="bold")
+            for row in rows:
+                table.add_row(*[redact(cell) for cell in row])
+            RichConsole(file=self.stdout, no_color=not color_allowed(self.stdout)).print(table)
+            return
+        self.result("\t".join(columns))
+        for row in rows:
+            self.result("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))

@@ -1,0 +1,44 @@
+"""Every tunable in one place, each with the reason for its value."""
+
+from __future__ import annotations
+
+# --- polling (reference: "Polling Interval": 3-5 s; "Timeout Handling": 10 minutes) ---
+DEFAULT_POLL_INTERVAL = 5.0
+MIN_POLL_INTERVAL = 1.0  # below this we would hammer the API; the flag refuses it (exit 2)
+MIN_SERVER_POLL_DELAY = 0.05  # floor for an `openai-poll-after-ms` hint from the server
+DEFAULT_TIMEOUT = 600.0
+# Reference FAQ "Why isn't progress field updating?": wait 5-10 min, then contact support.
+STUCK_WARNING_AFTER = 600.0
+
+# --- HTTP ---
+CONNECT_TIMEOUT = 10.0  # a healthy API accepts a connection in well under a second
+READ_TIMEOUT = 60.0  # create uploads an image and may be slow to answer; polls are quick
+WRITE_TIMEOUT = 60.0
+POOL_TIMEOUT = 10.0
+MAX_JSON_BODY = 4 * 1024 * 1024  # a task object is ~1 KiB; anything huge is not an API answer
+MAX_ERROR_BODY_SHOWN = 300  # characters of a non-JSON error body quoted in a message
+
+# --- retries (DESIGN "HTTP behaviour") ---
+RETRY_ATTEMPTS = 6  # 1 try + 5 retries: rides out a short 503 burst without hiding an outage
+RETRY_WAIT_INITIAL = 0.5
+RETRY_WAIT_MAX = 30.0
+RETRY_WAIT_JITTER = 1.0
+RETRY_AFTER_CAP = 120.0  # a Retry-After above this is clipped: we never sleep longer a wait
+RETRYABLE_STATUS_GET = frozenset({429, 500, 502, 503, 504})
+# The create POST is only retried where the server cannot have created a task.
+RETRYABLE_STATUS_CREATE = frozenset({429, 503})
+
+# --- downloads ---
+DOWNLOAD_CHUNK = 1024 * 1024  # big reads keep Python overhead per byte low; memory stays flat
+DOWNLOAD_RESUME_ATTEMPTS = 6  # a dropped connection resumes from the .part with Range
+PART_SUFFIX = ".part"
+
+# --- images (reference: "Recommended file size: < 5MB") ---
+IMAGE_WARN_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_BYTES = 50 * 1024 * 1024  # refuse to fetch/upload absurd files
+
+# --- progress display ---
+PLAIN_PROGRESS_STEP = 10  # non-TTY: one line per state change or per 10 %
+
+# --- journal ---
+JOURNAL_BUSY_TIMEOUT_MS = 10_000  # several sora processes may write at once (WAL + wait)

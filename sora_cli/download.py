@@ -1,0 +1,204 @@
+"""Resumable, atomic, checked downloads.
+
+Bytes stream to `<path>.part` and are renamed into place only when complete: the count
+matches `Content-Length` and the file starts like an MP4. A partial file is resumed with
+`Range`. Memory stays flat whatever the size (DESIGN "HTTP behaviour").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+
+from sora_cli import constants, errors
+from sora_cli.client import HttpCore, backoff_delay, network_error
+from sora_cli.mp4 import MP4_SNIFF_BYTES, looks_like_mp4
+
+ProgressCallback = Callable[[int, int | None], None]
+
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ContentRange:
+    """A parsed `Content-Range` header."""
+
+    start: int | None
+    end: int | None
+    total: int | None
+
+
+def parse_content_range(value: str | None) -> ContentRange | None:
+    """`bytes 0-99/200`, `bytes */200`, `bytes 0-99/*`; None when malformed."""
+    if not value:
+        return None
+    match = _CONTENT_RANGE.match(value)
+    if not match:
+        return None
+    start, end, total = match.groups()
+    parsed = ContentRange(
+        int(start) if start is not None else None,
+        int(end) if end is not None else None,
+        int(total) if total not in (None, "*") else None,
+    )
+    if parsed.start is not None and parsed.end is not None and parsed.end < parsed.start:
+        return None
+    return parsed
+
+
+def part_path(dest: Path) -> Path:
+    """Where the bytes of `dest` collect until they are complete."""
+    return dest.with_name(dest.name + constants.PART_SUFFIX)
+
+
+class _Restart(Exception):
+    """The partial file cannot be continued; start from byte 0."""
+
+
+class _Incomplete(Exception):
+    """The body ended before Content-Length; resume from where it stopped."""
+
+
+def _not_a_video(url: httpx.URL, detail: str) -> errors.BadContent:
+    return errors.BadContent(
+        f"{url.host} sent {detail} instead of the MP4",
+        hint="nothing was saved; try again later, or check the base URL",
+    )
+
+
+def _check_content_type(response: httpx.Response) -> None:
+    ctype = response.headers.get("content-type", "").lower()
+    if ctype.startswith(("text/html", "application/json", "text/plain")):
+        raise _not_a_video(response.request.url, f"{ctype.split(';')[0]} content")
+
+
+def _total_of(response: httpx.Response, offset: int) -> int | None:
+    if response.status_code == 206:
+        parsed = parse_content_range(response.headers.get("content-range"))
+        if parsed is None or parsed.start != offset:
+            raise _Restart
+        if parsed.total is not None:
+            return parsed.total
+    length = response.headers.get("content-length")
+    if length is not None and length.isdigit():
+        return int(length) + (offset if response.status_code == 206 else 0)
+    return None
+
+
+def _receive(
+    response: httpx.Response,
+    handle: BinaryIO,
+    offset: int,
+    total: int | None,
+    on_progress: ProgressCallback | None,
+) -> int:
+    """Copy the body into `handle`; returns the byte count now on disk."""
+    done = offset
+    head = b""
+    for chunk in response.iter_bytes():
+        if done < MP4_SNIFF_BYTES and offset == 0:
+            head += chunk[: MP4_SNIFF_BYTES]
+            if len(head) >= MP4_SNIFF_BYTES and not looks_like_mp4(head):
+                raise _not_a_video(response.request.url, "something that is not an MP4")
+        handle.write(chunk)
+        done += len(chunk)
+        if on_progress:
+            on_progress(done, total)
+    return done
+
+
+def _finish(part: Path, dest: Path, url: httpx.URL) -> None:
+    with part.open("rb") as handle:
+        head = handle.read(MP4_SNIFF_BYTES)
+    if not looks_like_mp4(head):
+        part.unlink(missing_ok=True)
+        raise _not_a_video(url, "something that is not an MP4")
+    os.replace(part, dest)
+
+
+def download_file(
+    core: HttpCore,
+    url: str,
+    dest: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    what: str = "the video download",
+) -> int:
+    """Download `url` to `dest` through `dest.part`, resuming; returns the file size."""
+    part = part_path(dest)
+    target = core.url(url)
+    last_error: Exception | None = None
+    for attempt in range(1, constants.DOWNLOAD_RESUME_ATTEMPTS + 1):
+        offset = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={offset}-"} if offset else None
+        try:
+            with core.stream_get(target, headers=headers, what=what) as response:
+                if response.status_code == 416:
+                    parsed = parse_content_range(response.headers.get("content-range"))
+                    if parsed and parsed.total == offset and offset:
+                        _finish(part, dest, target)
+                        return offset
+                    raise _Restart
+                if response.status_code != 206:
+                    offset = 0
+                _check_content_type(response)
+                total = _total_of(response, offset)
+                if on_progress:
+                    on_progress(offset, total)
+                with part.open("ab" if offset else "wb") as handle:
+                    done = _receive(response, handle, offset, total, on_progress)
+                if total is not None and done != total:
+                    raise _Incomplete
+            _finish(part, dest, target)
+            return done
+        except errors.BadContent:
+            part.unlink(missing_ok=True)
+            raise
+        except _Restart:
+            part.unlink(missing_ok=True)
+            last_error = None
+            continue
+        except (httpx.TransportError, _Incomplete) as exc:
+            last_error = exc
+        except errors.NetworkError as exc:  # 5xx that outlasted the core's own retries
+            last_error = exc
+        if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
+            time.sleep(backoff_delay(attempt))
+    if isinstance(last_error, errors.SoraError):
+        raise last_error
+    if isinstance(last_error, httpx.TransportError):
+        error = network_error(last_error, f"{what} ({target.host})")
+    else:
+        error = errors.BadContent(f"{what} ({target.host}) kept ending before the last byte")
+    error.hint = f"the partial file {part.name} is kept; run the same command again to resume"
+    raise error
+
+
+def stream_to(
+    core: HttpCore,
+    url: str,
+    sink: BinaryIO,
+    *,
+    on_progress: ProgressCallback | None = None,
+    what: str = "the video download",
+) -> int:
+    """Copy the video to a stream (`-o -`): no resume, but the same checks."""
+    target = core.url(url)
+    try:
+        with core.stream_get(target, what=what) as response:
+            _check_content_type(response)
+            total = _total_of(response, 0)
+            done = _receive(response, sink, 0, total, on_progress)
+    except httpx.TransportError as exc:
+        raise network_error(exc, f"{what} ({target.host})") from exc
+    if total is not None and done != total:
+        raise errors.BadContent(f"{what} ({target.host}) ended after {done} of {total} bytes")
+    sink.flush()
+    return done

@@ -1,0 +1,177 @@
+"""Workflows: wait for a task (poll) and download its video, reporting through callbacks.
+
+Every status change is written to the journal as it happens, so whatever stops us (Ctrl-C,
+a crash, a timeout), the journal knows as much as we did.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sora_cli import constants, errors
+from sora_cli.api import VideosApi
+from sora_cli.download import ProgressCallback, download_file, stream_to
+from sora_cli.journal import Journal, JobRecord
+from sora_cli.models import Task, TaskState
+
+
+def resume_command(task_id: str) -> str:
+    """The command that picks a task up again."""
+    return f"sora download {task_id} --wait"
+
+
+def record_for(task: Task, *, profile: str, base_url: str, prompt: str, model: str,
+               size: str, seconds: int) -> JobRecord:
+    """The journal row of a task the API just created."""
+    return JobRecord(
+        id=task.id,
+        kind="async",
+        profile=profile,
+        base_url=base_url,
+        model=task.model or model,
+        prompt=prompt,
+        size=task.size or size,
+        seconds=str(task.seconds or seconds),
+        status=task.status,
+        progress=task.progress,
+        created_at=float(task.created_at or time.time()),
+        expires_at=float(task.expires_at) if task.expires_at else None,
+    )
+
+
+def journal_changes(task: Task) -> dict[str, object]:
+    """Journal fields that a status answer can change."""
+    changes: dict[str, object] = {"status": task.status, "progress": task.progress}
+    if task.url:
+        changes["url"] = task.url
+    if task.state is TaskState.FAILED:
+        changes["error"] = task.failure_text()
+    if task.completed_at:
+        changes["completed_at"] = float(task.completed_at)
+    if task.expires_at:
+        changes["expires_at"] = float(task.expires_at)
+    return changes
+
+
+@dataclass
+class WaitCallbacks:
+    """How a wait reports to whoever shows it."""
+
+    on_update: Callable[[Task], None] = lambda task: None
+    on_warning: Callable[[str], None] = lambda message: None
+
+
+def wait_for_task(
+    api: VideosApi,
+    journal: Journal,
+    task_id: str,
+    *,
+    poll_interval: float,
+    timeout: float,
+    callbacks: WaitCallbacks,
+    first: Task | None = None,
+) -> Task:
+    """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6)."""
+    start = time.monotonic()
+    deadline = start + timeout
+    api.core.deadline = deadline
+    last_change = start
+    last_seen: tuple[str, int | None] | None = None
+    warned_stuck = False
+    task = first
+    try:
+        while True:
+            delay = poll_interval
+            if task is None:
+                polled = api.retrieve(task_id)
+                task = polled.task
+                if polled.poll_after is not None:
+                    delay = polled.poll_after
+            seen = (task.status, task.progress)
+            if seen != last_seen:
+                journal.update(task_id, **journal_changes(task))
+                last_seen, last_change, warned_stuck = seen, time.monotonic(), False
+            callbacks.on_update(task)
+            if task.state.is_final:
+                return task
+            now = time.monotonic()
+            if not warned_stuck and now - last_change >= constants.STUCK_WARNING_AFTER:
+                warned_stuck = True
+                callbacks.on_warning(
+                    f"task {task_id} has not moved from {task.status} {task.progress or 0}% "
+                    f"for {int(now - last_change) // 60} minutes; still waiting. If it stays "
+                    f"stuck, contact your provider's support with the id {task_id}"
+                )
+            if now + delay >= deadline:
+                raise errors.NotFinished(
+                    f"task {task_id} is still {task.status}"
+                    + (f" ({task.progress}%)" if task.progress is not None else "")
+                    + f" after {timeout:g} s; it keeps running on the server",
+                    hint=f"resume with: {resume_command(task_id)}",
+                    task_id=task_id,
+                )
+            time.sleep(delay)
+            task = None
+    except KeyboardInterrupt:
+        raise errors.Interrupted(
+            f"interrupted; task {task_id} keeps running on the server and is in the journal",
+            hint=f"resume with: {resume_command(task_id)}",
+            task_id=task_id,
+        ) from None
+    finally:
+        api.core.deadline = None
+
+
+def raise_if_failed(task: Task) -> None:
+    """A failed task is exit 5, with the reason and what to do."""
+    if task.state is TaskState.COMPLETED:
+        return
+    if task.state is TaskState.FAILED:
+        hint = "change the prompt or image and try again; failed tasks are not charged"
+        raise errors.GenerationFailed(
+            f"task {task.id} failed: {task.failure_text()}", hint=hint, task_id=task.id
+        )
+    raise errors.GenerationFailed(
+        f"task {task.id} ended {task.status}", hint="create a new task", task_id=task.id
+    )
+
+
+def download_task(
+    api: VideosApi,
+    journal: Journal,
+    task: Task,
+    dest: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> int:
+    """Download a completed task's MP4 to `dest` (resumable) and note it in the journal."""
+    try:
+        size = download_file(api.core, api.content_url(task), dest, on_progress=on_progress)
+    except KeyboardInterrupt:
+        raise errors.Interrupted(
+            f"interrupted; the partial download of {task.id} is kept",
+            hint=f"resume with: sora download {task.id} -o {dest}",
+            task_id=task.id,
+        ) from None
+    except errors.SoraError as exc:
+        exc.task_id = exc.task_id or task.id
+        raise
+    except OSError as exc:
+        raise errors.UsageError(
+            f"cannot write {dest}: {exc.strerror}; task {task.id} is kept in the journal",
+            hint=f"free some space or pick another place, then: sora download {task.id} -o PATH",
+            task_id=task.id,
+        ) from exc
+    journal.update(task.id, file=str(dest.resolve()), downloaded_at=time.time())
+    return size
+
+
+def stream_task(
+    api: VideosApi, task: Task, sink: BinaryIO, *, on_progress: ProgressCallback | None = None
+) -> int:
+    """Write a completed task's MP4 to a stream (`-o -`)."""
+    return stream_to(api.core, api.content_url(task), sink, on_progress=on_progress)

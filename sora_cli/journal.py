@@ -1,0 +1,166 @@
+"""The SQLite job journal: every paid task, recorded the moment the API returns its id.
+
+WAL mode and a busy timeout let several `sora` processes write at once. The file is 0600
+in a 0700 directory: prompts can be private.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sora_cli import constants
+from sora_cli.settings import ensure_private_dir
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL DEFAULT 'async',
+    profile       TEXT,
+    base_url      TEXT,
+    model         TEXT,
+    prompt        TEXT,
+    size          TEXT,
+    seconds       TEXT,
+    status        TEXT,
+    progress      INTEGER,
+    error         TEXT,
+    url           TEXT,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL,
+    expires_at    REAL,
+    completed_at  REAL,
+    file          TEXT,
+    downloaded_at REAL,
+    batch_id      TEXT,
+    batch_key     TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at DESC);
+"""
+
+
+@dataclass
+class JobRecord:
+    """One row of the journal."""
+
+    id: str
+    kind: str = "async"
+    profile: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    size: str | None = None
+    seconds: str | None = None
+    status: str | None = None
+    progress: int | None = None
+    error: str | None = None
+    url: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    expires_at: float | None = None
+    completed_at: float | None = None
+    file: str | None = None
+    downloaded_at: float | None = None
+    batch_id: str | None = None
+    batch_key: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict for `--json` output."""
+        return asdict(self)
+
+
+_COLUMNS = tuple(f.name for f in fields(JobRecord))
+
+
+class Journal:
+    """Open per command; every write is its own short transaction."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        ensure_private_dir(path.parent)
+        if not path.exists():
+            # Create it 0600 before SQLite does (SQLite would honour the umask).
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        self._db = sqlite3.connect(
+            path, timeout=constants.JOURNAL_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute(f"PRAGMA busy_timeout = {constants.JOURNAL_BUSY_TIMEOUT_MS}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(SCHEMA)  # IF NOT EXISTS: safe when several processes race
+        for sidecar in ("-wal", "-shm"):
+            side = path.with_name(path.name + sidecar)
+            if side.exists():
+                side.chmod(0o600)
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(self, job: JobRecord) -> None:
+        """Insert a new task (or replace a row with the same id)."""
+        now = time.time()
+        job.created_at = job.created_at or now
+        job.updated_at = now
+        placeholders = ", ".join("?" for _ in _COLUMNS)
+        with self._write():
+            self._db.execute(
+                f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+                [getattr(job, c) for c in _COLUMNS],
+            )
+
+    def update(self, job_id: str, **changes: Any) -> None:
+        """Change some fields of a task; unknown ids are ignored (nothing to lose)."""
+        unknown = set(changes) - set(_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown journal fields: {sorted(unknown)}")
+        if not changes:
+            return
+        changes["updated_at"] = time.time()
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._write():
+            self._db.execute(
+                f"UPDATE jobs SET {assignments} WHERE id = ?", [*changes.values(), job_id]
+            )
+
+    def get(self, job_id: str) -> JobRecord | None:
+        """The task with this id, if this machine created it."""
+        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _to_record(row) if row else None
+
+    def list(self, limit: int | None = None) -> list[JobRecord]:
+        """Tasks, newest first."""
+        sql = "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC"
+        params: tuple[int, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (limit,)
+        return [_to_record(row) for row in self._db.execute(sql, params)]
+
+
+def _to_record(row: sqlite3.Row) -> JobRecord:
+    return JobRecord(**{name: row[name] for name in row.keys()})  # noqa: SIM118

@@ -1,0 +1,67 @@
+"""Where a video lands: `-o`, the config's output_dir, or `./sora-<id>.mp4`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from sora_cli.download import part_path
+from sora_cli.errors import UsageError
+
+STDOUT = "-"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_name_part(task_id: str) -> str:
+    """A filename-safe form of a server id: it can never name another directory."""
+    cleaned = _UNSAFE.sub("_", task_id).strip("._")[:80]
+    if cleaned == task_id and cleaned:
+        return cleaned
+    digest = hashlib.sha256(task_id.encode()).hexdigest()[:8]
+    return f"{cleaned or 'task'}-{digest}"
+
+
+def default_filename(task_id: str) -> str:
+    """`sora-<id>.mp4` (DESIGN "generate")."""
+    return f"sora-{safe_name_part(task_id)}.mp4"
+
+
+def resolve_output(output: str | None, output_dir: Path | None, task_id: str) -> Path | None:
+    """The final path, or None for stdout (`-o -`)."""
+    if output == STDOUT:
+        return None
+    if output:
+        path = Path(output).expanduser()
+        if path.is_dir():
+            return path / default_filename(task_id)
+        return path
+    return (output_dir or Path.cwd()) / default_filename(task_id)
+
+
+def _check_dir(directory: Path) -> None:
+    if not directory.is_dir():
+        raise UsageError(f"directory {directory} does not exist", hint="create it, or pass -o PATH")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"directory {directory} is not writable", hint="pass -o PATH elsewhere")
+
+
+def check_writable(path: Path, force: bool) -> None:
+    """Refuse an existing file (without --force) or a directory we cannot write."""
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists", hint="use --force to overwrite it, or -o PATH")
+    _check_dir(path.parent)
+    part = part_path(path)
+    if part.exists() and not os.access(part, os.W_OK):
+        raise UsageError(f"partial file {part} is not writable")
+
+
+def precheck_output(output: str | None, output_dir: Path | None, force: bool) -> None:
+    """Before a task is paid for, the place its video will go must be usable."""
+    if output == STDOUT:
+        return
+    if output and not Path(output).expanduser().is_dir():
+        check_writable(Path(output).expanduser(), force)
+        return
+    _check_dir(Path(output).expanduser() if output else (output_dir or Path.cwd()))
