@@ -41,9 +41,12 @@ def report(exc: BaseException) -> int:
     from sora_cli.errors import SoraError
     from sora_cli.exit_codes import exit_code_for
 
+    import os
+
     code = exit_code_for(exc)
-    console = Console(debug=DEBUG_STATE["debug"])
-    if DEBUG_STATE["debug"] and not isinstance(exc, KeyboardInterrupt):
+    debug = DEBUG_STATE["debug"] or os.environ.get("SORA_DEBUG", "") in ("1", "true", "yes")
+    console = Console(debug=debug)
+    if debug and not isinstance(exc, KeyboardInterrupt):
         import traceback
 
         console.stderr.write(redact("".join(traceback.format_exception(exc))))
@@ -91,11 +94,8 @@ def root(
     ] = False,
 ) -> None:
     """Make Sora 2 videos from a terminal, a shell script or a CI job."""
-    if debug:
-        import os
-
-        os.environ["SORA_DEBUG"] = "1"
-        DEBUG_STATE["debug"] = True
+    DEBUG_STATE["root"] = debug
+    DEBUG_STATE["debug"] = debug
 
 
 app.command("generate")(generate_cmd.generate)

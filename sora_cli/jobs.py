@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sora_cli import constants, errors
-from sora_cli.api import VideosApi
+from sora_cli.api import Polled, VideosApi
 from sora_cli.download import ProgressCallback, download_file, stream_to
 from sora_cli.journal import Journal, JobRecord
 from sora_cli.models import Task, TaskState
@@ -25,8 +25,8 @@ def resume_command(task_id: str) -> str:
 
 
 def record_for(task: Task, *, profile: str, base_url: str, prompt: str, model: str,
-               size: str, seconds: int) -> JobRecord:
-    """The journal row of a task the API just created."""
+               size: str, seconds: int | str) -> JobRecord:
+    """The journal row of a task the API just created (created_at: our clock, for ordering)."""
     return JobRecord(
         id=task.id,
         kind="async",
@@ -35,10 +35,10 @@ def record_for(task: Task, *, profile: str, base_url: str, prompt: str, model: s
         model=task.model or model,
         prompt=prompt,
         size=task.size or size,
-        seconds=str(task.seconds or seconds),
+        seconds=str(task.seconds or seconds or "") or None,
         status=task.status,
         progress=task.progress,
-        created_at=float(task.created_at or time.time()),
+        created_at=time.time(),
         expires_at=float(task.expires_at) if task.expires_at else None,
     )
 
@@ -73,7 +73,7 @@ def wait_for_task(
     poll_interval: float,
     timeout: float,
     callbacks: WaitCallbacks,
-    first: Task | None = None,
+    first: Polled | None = None,
 ) -> Task:
     """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6)."""
     start = time.monotonic()
@@ -82,15 +82,13 @@ def wait_for_task(
     last_change = start
     last_seen: tuple[str, int | None] | None = None
     warned_stuck = False
-    task = first
+    polled = first
     try:
         while True:
-            delay = poll_interval
-            if task is None:
+            if polled is None:
                 polled = api.retrieve(task_id)
-                task = polled.task
-                if polled.poll_after is not None:
-                    delay = polled.poll_after
+            task = polled.task
+            delay = polled.poll_after if polled.poll_after is not None else poll_interval
             seen = (task.status, task.progress)
             if seen != last_seen:
                 journal.update(task_id, **journal_changes(task))
@@ -115,7 +113,7 @@ def wait_for_task(
                     task_id=task_id,
                 )
             time.sleep(delay)
-            task = None
+            polled = None
     except KeyboardInterrupt:
         raise errors.Interrupted(
             f"interrupted; task {task_id} keeps running on the server and is in the journal",

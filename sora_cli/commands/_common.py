@@ -90,7 +90,8 @@ class CommonArgs:
 
 
 # The error boundary in app.py reads this to decide on tracebacks.
-DEBUG_STATE = {"debug": False}
+# "root" is `sora --debug CMD`; "debug" is the effective value once settings are read.
+DEBUG_STATE = {"root": False, "debug": False}
 
 
 @dataclass
@@ -149,7 +150,8 @@ class Runtime:
 
 def make_runtime(args: CommonArgs) -> Runtime:
     """Resolve settings (flag > env > file > default) and the console for this run."""
-    DEBUG_STATE["debug"] = args.debug
+    debug = args.debug or DEBUG_STATE["root"]
+    DEBUG_STATE["debug"] = debug
     register_secret(args.api_key)
     settings = load_settings(
         Overrides(
@@ -158,7 +160,7 @@ def make_runtime(args: CommonArgs) -> Runtime:
             profile=args.profile,
             timeout=args.timeout,
             poll_interval=args.poll_interval,
-            debug=args.debug,
+            debug=debug,
         )
     )
     DEBUG_STATE["debug"] = settings.debug

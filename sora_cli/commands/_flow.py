@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from sora_cli.commands._common import Runtime
 
 if TYPE_CHECKING:
-    from sora_cli.api import VideosApi
+    from sora_cli.api import Polled, VideosApi
     from sora_cli.journal import Journal
     from sora_cli.models import Task
 
 
 def wait_with_display(
-    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Task | None = None
+    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Polled | None = None
 ) -> Task:
     """Poll until the task ends, showing progress on stderr."""
     from sora_cli.jobs import WaitCallbacks, wait_for_task
@@ -66,7 +66,7 @@ def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> N
         rt.console.result(text)
 
 
-def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: str) -> Task:
+def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: str) -> Polled:
     """One status look; a 404 for a task the journal knows is explained (expired or not)."""
     import time
 
@@ -74,7 +74,7 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
     from sora_cli.jobs import journal_changes
 
     try:
-        task = api.retrieve(task_id).task
+        polled = api.retrieve(task_id)
     except ApiNotFound as exc:
         record = journal.get(task_id)
         if record and record.expires_at and record.expires_at <= time.time():
@@ -88,16 +88,17 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
         if record is None:
             exc.hint = "check the id (`sora list` shows the tasks this machine created)"
         raise
+    task = polled.task
     if journal.get(task_id) is None:
         from sora_cli.jobs import record_for
 
         journal.record(
             record_for(task, profile=rt.settings.profile.name, base_url=rt.settings.base_url,
                        prompt=task.prompt or "", model=task.model or "", size=task.size or "",
-                       seconds=int(task.seconds or 0) if (task.seconds or "").isdigit() else 0)
+                       seconds=task.seconds or "")
         )
     journal.update(task_id, **journal_changes(task))
-    return task
+    return polled
 
 
 def format_time(timestamp: float | None) -> str:

@@ -67,7 +67,8 @@ def _run(rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool)
         check_writable(dest, force)
     api = rt.api()
     with rt.journal() as journal:
-        task = retrieve_explained(rt, api, journal, task_id)
+        polled = retrieve_explained(rt, api, journal, task_id)
+        task = polled.task
         if not task.state.is_final:
             if not wait:
                 progress = f" ({task.progress}%)" if task.progress is not None else ""
@@ -76,6 +77,6 @@ def _run(rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool)
                     hint=f"wait for it with: {resume_command(task_id)}",
                     task_id=task_id,
                 )
-            task = wait_with_display(rt, api, journal, task_id, first=task)
+            task = wait_with_display(rt, api, journal, task_id, first=polled)
         raise_if_failed(task)
         deliver(rt, api, journal, task, dest)

@@ -61,9 +61,10 @@ def _run(rt: Runtime, task_id: str, watch: bool) -> None:
 
     api = rt.api()
     with rt.journal() as journal:
-        task = retrieve_explained(rt, api, journal, task_id)
+        polled = retrieve_explained(rt, api, journal, task_id)
+        task = polled.task
         if watch and not task.state.is_final:
-            task = wait_with_display(rt, api, journal, task_id, first=task)
+            task = wait_with_display(rt, api, journal, task_id, first=polled)
         record = journal.get(task_id)
     if rt.json:
         rt.console.result_json(task.raw)

@@ -1,0 +1,84 @@
+"""Shared fixtures: a private SORA_HOME per test, the emulator on a loopback socket, the CLI.
+
+No test reaches the internet or the user's real config.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sora_cli import constants
+from sora_cli.commands._common import DEBUG_STATE
+from sora_cli.emulator import Emulator, EmulatorConfig
+from tests.helpers import TEST_KEY, Cli
+
+
+@pytest.fixture(autouse=True)
+def sora_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own SORA_HOME and working directory, and a clean environment."""
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("SORA_HOME", str(home))
+    for name in ("SORA_API_KEY", "SORA_BASE_URL", "SORA_PROFILE", "SORA_DEBUG", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(work)
+    DEBUG_STATE.update(root=False, debug=False)
+    yield home
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff waits near zero where a test is not about timing (Retry-After still counts)."""
+    monkeypatch.setattr(constants, "RETRY_WAIT_INITIAL", 0.01)
+    monkeypatch.setattr(constants, "RETRY_WAIT_JITTER", 0.01)
+
+
+def _start(**overrides: object) -> Emulator:
+    settings: dict[str, object] = {
+        "port": 0,
+        "queue_seconds": 0.1,
+        "gen_seconds": 0.5,
+        "poll_after_ms": 50,
+    }
+    settings.update(overrides)
+    return Emulator(EmulatorConfig(**settings)).start()  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """The laozhang emulator on a real loopback socket, with test-speed timings."""
+    server = _start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_emulator() -> Iterator[Emulator]:
+    """The emulator under the openai profile."""
+    server = _start(profile="openai")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cli(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The CLI pointed at the emulator with a test key."""
+    monkeypatch.setenv("SORA_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    return Cli(emulator)
+
+
+@pytest.fixture
+def bare_cli() -> Cli:
+    """The CLI with no emulator, no key and no base URL."""
+    return Cli(None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Never let a test talk to a real API by accident."""
+    os.environ.pop("SORA_API_KEY", None)

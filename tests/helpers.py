@@ -1,0 +1,78 @@
+"""Helpers for driving the CLI as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from sora_cli.app import app
+from sora_cli.emulator import Emulator
+
+# Obviously fake, but long and distinctive so a leak is easy to spot.
+TEST_KEY = "sk-test-DO-NOT-LEAK-4f1c9a7e2b"
+
+
+@dataclass
+class Cli:
+    """Runs `sora ...` in-process with Typer's runner; stdout and stderr kept apart."""
+
+    emulator: Emulator | None
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        for stream in (result.stdout, result.stderr):
+            assert TEST_KEY not in stream, "the API key leaked into the output"
+            assert "Traceback" not in stream or "--debug" in args or (env or {}).get("SORA_DEBUG")
+        return result
+
+    def fault(self, **fault: Any) -> None:
+        """Queue a fault on the emulator."""
+        assert self.emulator is not None
+        self.emulator.add_fault(**fault)
+
+    def stats(self) -> dict[str, Any]:
+        """The emulator's request log and counters."""
+        assert self.emulator is not None
+        return self.emulator.stats()
+
+
+def requests_for(stats: dict[str, Any], route: str) -> list[dict[str, Any]]:
+    """Requests the emulator saw on one route."""
+    return [r for r in stats["requests"] if r["route"] == route]
+
+
+def journal_rows(home: Path) -> list[dict[str, Any]]:
+    """The journal as plain dicts, read with sqlite3 directly (not through our code)."""
+    import sqlite3
+
+    db = sqlite3.connect(home / "jobs.sqlite3")
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute("SELECT * FROM jobs ORDER BY created_at, rowid")]
+    finally:
+        db.close()
+
+
+def run_sora(*args: str, env: dict[str, str], timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """`python -m sora_cli ...` in a subprocess (signals, real process exit codes)."""
+    full_env = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "-m", "sora_cli", *args],
+        env=full_env, capture_output=True, text=True, timeout=timeout, **kwargs,
+    )
+
+
+def loads(text: str) -> Any:
+    """Parse JSON stdout, with a readable failure."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise AssertionError(f"stdout is not JSON: {text!r}") from exc

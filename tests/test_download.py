@@ -1,0 +1,127 @@
+"""Downloads: resume, atomic rename, MP4 check, `sora download` and `sora status`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import Cli, journal_rows, loads, requests_for
+
+
+def _task(cli: Cli, prompt: str = "a cat") -> str:
+    result = cli("generate", prompt, "--no-download")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_dropped_connection_mid_download_resumes_to_an_identical_file(
+    cli: Cli, tmp_path: Path
+) -> None:
+    task_id = _task(cli)
+    clean = tmp_path / "clean.mp4"
+    assert cli("download", task_id, "-o", str(clean)).exit_code == 0
+    cli.fault(route="content", action="reset", times=1)
+    resumed = tmp_path / "resumed.mp4"
+    result = cli("download", task_id, "-o", str(resumed))
+    assert result.exit_code == 0, result.stderr
+    assert resumed.read_bytes() == clean.read_bytes()
+    ranges = [r["range"] for r in requests_for(cli.stats(), "content")]
+    assert ranges[-1] is not None and ranges[-1].startswith("bytes=") and ranges[-1] != "bytes=0-"
+
+
+def test_html_instead_of_mp4_leaves_nothing_at_the_final_path(cli: Cli, tmp_path: Path) -> None:
+    task_id = _task(cli)
+    cli.fault(route="content", action="html", times=1)
+    target = tmp_path / "v.mp4"
+    result = cli("download", task_id, "-o", str(target))
+    assert result.exit_code == 8
+    assert "instead of the MP4" in result.stderr
+    assert not target.exists() and not Path(str(target) + ".part").exists()
+
+
+def test_truncated_bodies_keep_the_part_file_then_resume(cli: Cli, tmp_path: Path) -> None:
+    from sora_cli import constants
+
+    task_id = _task(cli)
+    cli.fault(route="content", action="truncate", times=constants.DOWNLOAD_RESUME_ATTEMPTS)
+    target = tmp_path / "v.mp4"
+    result = cli("download", task_id, "-o", str(target))
+    assert result.exit_code == 8
+    assert not target.exists()
+    part = Path(str(target) + ".part")
+    assert part.exists() and part.stat().st_size > 0
+    assert "resume" in result.stderr
+    # the faults are used up: the same command resumes from the .part
+    result = cli("download", task_id, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes()[4:8] == b"ftyp" and not part.exists()
+    assert requests_for(cli.stats(), "content")[-1]["range"] is not None
+
+
+def test_download_unfinished_task_is_exit_6_unless_wait(cli: Cli) -> None:
+    result = cli("generate", "slow [emulator:stuck]", "--no-wait")
+    task_id = result.stdout.strip()
+    result = cli("download", task_id)
+    assert result.exit_code == 6
+    assert "not finished" in result.stderr and f"sora download {task_id} --wait" in result.stderr
+    result = cli("download", task_id, "--wait", "--timeout", "1")
+    assert result.exit_code == 6
+
+
+def test_download_wait_then_save(cli: Cli) -> None:
+    task_id = cli("generate", "a cat", "--no-wait").stdout.strip()
+    result = cli("download", task_id, "--wait")
+    assert result.exit_code == 0, result.stderr
+    assert Path(result.stdout.strip()).read_bytes()[4:8] == b"ftyp"
+
+
+def test_download_refuses_to_overwrite_without_force(cli: Cli, tmp_path: Path) -> None:
+    task_id = _task(cli)
+    target = tmp_path / "v.mp4"
+    target.write_bytes(b"keep me")
+    assert cli("download", task_id, "-o", str(target)).exit_code == 2
+    assert target.read_bytes() == b"keep me"
+    assert cli("download", task_id, "-o", str(target), "--force").exit_code == 0
+    assert target.read_bytes()[4:8] == b"ftyp"
+
+
+def test_download_of_unknown_or_expired_task_is_exit_7(cli: Cli) -> None:
+    assert cli("download", "video_doesnotexist").exit_code == 7
+    task_id = _task(cli)
+    assert cli.emulator is not None
+    cli.emulator.force_task(task_id, expire=True)
+    result = cli("download", task_id)
+    assert result.exit_code == 7
+
+
+def test_status_shows_fields_and_json_is_the_api_object(cli: Cli) -> None:
+    task_id = _task(cli)
+    result = cli("status", task_id)
+    assert result.exit_code == 0
+    assert "status:    completed (100%)" in result.stdout and "expires:" in result.stdout
+    data = loads(cli("status", task_id, "--json").stdout)
+    assert data["id"] == task_id and data["status"] == "completed"
+    assert "expires_at" not in data  # laozhang's status answer doesn't carry it; nothing invented
+
+
+def test_status_watch_exits_like_generate(cli: Cli, sora_home: Path) -> None:
+    task_id = cli("generate", "bad [emulator:content-violation]", "--no-wait").stdout.strip()
+    result = cli("status", task_id, "--watch")
+    assert result.exit_code == 5
+    ok_id = cli("generate", "good", "--no-wait").stdout.strip()
+    assert cli("status", ok_id, "--watch").exit_code == 0
+    statuses = {r["id"]: r["status"] for r in journal_rows(sora_home)}
+    assert statuses == {task_id: "failed", ok_id: "completed"}
+
+
+def test_list_shows_tasks_and_refresh_updates_them(cli: Cli) -> None:
+    ids = [cli("generate", f"cat {i}", "--no-wait").stdout.strip() for i in range(2)]
+    listed = loads(cli("list", "--json").stdout)
+    assert [r["id"] for r in listed] == ids[::-1]
+    assert all(r["status"] == "submitted" for r in listed)
+    import time
+
+    time.sleep(0.8)
+    refreshed = loads(cli("list", "--refresh", "--json").stdout)
+    assert {r["status"] for r in refreshed} == {"completed"}
+    text = cli("list").stdout
+    assert ids[0] in text and "not downloaded" in text
