@@ -107,6 +107,14 @@ app.command("emulator")(emulator_cmd.emulator)
 app.command("demo")(demo_cmd.demo)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a CI job cancelled, `kill`) is handled like Ctrl-C: the task id is printed."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="sora")

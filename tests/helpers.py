@@ -30,7 +30,7 @@ class Cli:
         result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
         for stream in (result.stdout, result.stderr):
             assert TEST_KEY not in stream, "the API key leaked into the output"
-            assert "Traceback" not in stream or "--debug" in args or (env or {}).get("SORA_DEBUG")
+            assert "Traceback (most recent" not in stream or "--debug" in args or (env or {}).get("SORA_DEBUG")
         return result
 
     def fault(self, **fault: Any) -> None:

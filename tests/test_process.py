@@ -1,0 +1,156 @@
+"""Whole-process behaviour: signals, the journal under concurrency, secrets, start-up imports."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sora_cli.emulator import Emulator
+from tests.helpers import TEST_KEY, journal_rows, run_sora
+
+
+def _env(emulator: Emulator, home: Path) -> dict[str, str]:
+    return {"SORA_HOME": str(home), "SORA_BASE_URL": emulator.base_url, "SORA_API_KEY": TEST_KEY}
+
+
+def test_sigint_while_polling_exits_130_and_keeps_the_task(
+    emulator: Emulator, sora_home: Path, tmp_path: Path
+) -> None:
+    import os
+
+    env = {**os.environ, **_env(emulator, sora_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", "generate", "slow [emulator:stuck]"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    (row,) = journal_rows(sora_home)
+    assert row["id"] in stderr and f"sora download {row['id']} --wait" in stderr
+    assert stdout == ""
+    assert "Traceback" not in stderr and TEST_KEY not in stderr
+
+
+def test_sigterm_while_polling_is_handled_like_sigint(
+    emulator: Emulator, sora_home: Path, tmp_path: Path
+) -> None:
+    import os
+
+    env = {**os.environ, **_env(emulator, sora_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", "generate", "slow [emulator:stuck]"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (
+        (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home)
+    ):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    assert len(journal_rows(sora_home)) == 1
+
+
+def test_key_never_appears_in_any_output(emulator: Emulator, sora_home: Path, tmp_path: Path) -> None:
+    env = {**_env(emulator, sora_home), "SORA_DEBUG": "1"}
+    outputs = []
+    for args in (
+        ["generate", "a cat", "--json"],
+        ["list", "--json"],
+        ["config", "list"],
+        ["generate", "x", "--size", "bad"],
+        ["status", "video_nope"],
+    ):
+        done = run_sora(*args, env=env, cwd=tmp_path)
+        outputs += [done.stdout, done.stderr]
+    emulator.add_fault(route="create", status=401)
+    done = run_sora("generate", "a cat", env=env, cwd=tmp_path)
+    outputs += [done.stdout, done.stderr]
+    assert done.returncode == 3
+    assert any("Authorization" in text or "authorization" in text for text in outputs)
+    for text in outputs:
+        assert TEST_KEY not in text
+
+
+def test_journal_keeps_every_task_of_concurrent_processes(
+    emulator: Emulator, sora_home: Path, tmp_path: Path
+) -> None:
+    import os
+
+    env = {**os.environ, **_env(emulator, sora_home)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sora_cli", "generate", f"cat {i}", "--no-wait"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        )
+        for i in range(10)
+    ]
+    ids = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        ids.append(out.strip())
+    assert sorted(r["id"] for r in journal_rows(sora_home)) == sorted(ids)
+    assert (sora_home / "jobs.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_journal_threads_write_at_once(sora_home: Path) -> None:
+    from sora_cli.journal import Journal, JobRecord
+
+    path = sora_home / "jobs.sqlite3"
+    Journal(path).close()
+
+    def write(n: int) -> None:
+        with Journal(path) as journal:
+            for i in range(20):
+                journal.record(JobRecord(id=f"t{n}-{i}", prompt="p"))
+                journal.update(f"t{n}-{i}", status="completed")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Journal(path) as journal:
+        rows = journal.list()
+    assert len(rows) == 160 and {r.status for r in rows} == {"completed"}
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["generate", "--help"]])
+def test_startup_does_not_import_heavy_modules(argv: list[str]) -> None:
+    heavy = ["httpx", "httpcore", "stamina", "tenacity", "sqlite3", "rich.progress", "tomli_w"]
+    code = (
+        "import sys\n"
+        f"sys.argv = ['sora', *{argv!r}]\n"
+        "from sora_cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('@@' + __import__('json').dumps([m for m in {heavy!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    loaded = json.loads(done.stdout.rsplit("@@", 1)[1])
+    assert loaded == [], f"start-up imported {loaded}"
+
+
+def test_version_and_module_entry_point() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sora_cli", "--version"], capture_output=True, text=True, timeout=60
+    )
+    from sora_cli import __version__
+
+    assert done.returncode == 0 and done.stdout.strip() == f"sora-cli {__version__}"

@@ -1,0 +1,148 @@
+"""Unit tests of the pure parts: parsers, profiles, status names, images, redaction."""
+
+from __future__ import annotations
+
+import email.utils
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sora_cli.client import parse_retry_after
+from sora_cli.download import parse_content_range
+from sora_cli.errors import UsageError
+from sora_cli.images import inspect_image
+from sora_cli.models import Task, TaskState, normalise_status
+from sora_cli.outputs import default_filename, safe_name_part
+from sora_cli.profiles import LAOZHANG, OPENAI, get_profile
+from sora_cli.settings import check_base_url, redact
+from tests import images
+
+
+def test_retry_after_seconds_and_http_date() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 0 ") == 0.0
+    assert parse_retry_after("-5") == 0.0
+    now = 1_700_000_000.0
+    date = email.utils.formatdate(now + 30, usegmt=True)
+    assert parse_retry_after(date, now=now) == pytest.approx(30.0)
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("nan") is None
+
+
+@given(st.text(max_size=60))
+def test_retry_after_never_raises(value: str) -> None:
+    result = parse_retry_after(value)
+    assert result is None or result >= 0
+
+
+def test_content_range() -> None:
+    parsed = parse_content_range("bytes 100-199/1000")
+    assert parsed is not None and (parsed.start, parsed.end, parsed.total) == (100, 199, 1000)
+    star = parse_content_range("bytes */1000")
+    assert star is not None and star.start is None and star.total == 1000
+    assert parse_content_range("bytes 5-1/10") is None
+    assert parse_content_range("items 0-1/2") is None
+
+
+@given(st.text(max_size=60))
+def test_content_range_never_raises(value: str) -> None:
+    parse_content_range(value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "state"),
+    [
+        ("submitted", TaskState.RUNNING),  # laozhang
+        ("queued", TaskState.RUNNING),  # openai
+        ("pending", TaskState.RUNNING),
+        ("processing", TaskState.RUNNING),
+        ("in_progress", TaskState.RUNNING),
+        ("something_new", TaskState.RUNNING),
+        ("completed", TaskState.COMPLETED),
+        ("failed", TaskState.FAILED),
+        ("cancelled", TaskState.CANCELLED),
+        ("expired", TaskState.EXPIRED),
+        ("COMPLETED", TaskState.COMPLETED),
+    ],
+)
+def test_status_names_of_both_profiles_normalise(raw: str, state: TaskState) -> None:
+    assert normalise_status(raw) is state
+
+
+def test_task_parsing_tolerates_odd_fields_and_rejects_non_tasks() -> None:
+    task = Task.from_json({"id": "v1", "status": "in_progress", "progress": "150", "extra": 1})
+    assert task.progress == 100 and task.state is TaskState.RUNNING
+    failed = Task.from_json(
+        {"id": "v2", "status": "failed", "error": {"code": "content_policy_violation", "message": "no"}}
+    )
+    assert failed.failure_text() == "content_policy_violation: no"
+    from sora_cli.errors import BadContent
+
+    for bad in ([], {"status": "x"}, {"id": "x"}, {"id": 3, "status": "x"}):
+        with pytest.raises(BadContent):
+            Task.from_json(bad)
+
+
+def test_profiles_check_values_and_price() -> None:
+    assert LAOZHANG.check_size("landscape") == "1280x720"
+    assert LAOZHANG.check_seconds("15") == 15
+    with pytest.raises(UsageError):
+        LAOZHANG.check_seconds(8)
+    with pytest.raises(UsageError):
+        LAOZHANG.check_size("1792x1024")
+    assert OPENAI.check_size("1792x1024") == "1792x1024"
+    assert OPENAI.check_model("sora-2-pro") == "sora-2-pro"
+    assert LAOZHANG.price("sora-2", "720x1280", 15) == 0.15
+    assert OPENAI.price("sora-2", "720x1280", 8) == pytest.approx(0.8)
+    assert OPENAI.price("sora-2-pro", "1792x1024", 4) == pytest.approx(2.0)
+    assert get_profile("OpenAI") is OPENAI
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "size"),
+    [
+        (images.png(1280, 720), "png", "1280x720"),
+        (images.jpeg_header(720, 1280), "jpeg", "720x1280"),
+        (images.webp_vp8x(1280, 720), "webp", "1280x720"),
+        (images.webp_vp8l(720, 1280), "webp", "720x1280"),
+    ],
+)
+def test_image_format_and_size_from_content(data: bytes, fmt: str, size: str) -> None:
+    info = inspect_image(data, "img")
+    assert info.format == fmt and info.size_text == size
+
+
+def test_non_image_is_refused() -> None:
+    with pytest.raises(UsageError, match="not a JPG, PNG or WebP"):
+        inspect_image(b"GIF89a....", "x.png")
+
+
+@given(st.binary(max_size=64))
+def test_image_sniffing_never_raises_anything_but_usage_errors(data: bytes) -> None:
+    try:
+        inspect_image(data, "fuzz")
+    except UsageError:
+        pass
+
+
+def test_server_ids_never_escape_the_output_directory() -> None:
+    assert safe_name_part("video_abc-1.2") == "video_abc-1.2"
+    for evil in ("../../etc/passwd", "/abs", "a/b", "..", ""):
+        name = default_filename(evil)
+        assert "/" not in name and not name.startswith(".")
+
+
+def test_base_url_rules() -> None:
+    assert check_base_url("http://127.0.0.1:8000/v1/") == "http://127.0.0.1:8000/v1"
+    assert check_base_url("http://localhost:1/v1") == "http://localhost:1/v1"
+    with pytest.raises(UsageError):
+        check_base_url("http://10.0.0.1/v1")
+    with pytest.raises(UsageError):
+        check_base_url("ftp://example.com")
+
+
+def test_redact() -> None:
+    assert redact("sk-abcdefghijklmnop") == "sk-…mnop"
+    assert "abcd" not in redact("abcd")
