@@ -17,7 +17,6 @@ from sora_cli.commands import generate as generate_cmd
 from sora_cli.commands import list as list_cmd
 from sora_cli.commands import status as status_cmd
 from sora_cli.commands._common import DEBUG_STATE
-from sora_cli.console import Console, redact
 
 
 class SoraGroup(TyperGroup):
@@ -28,7 +27,7 @@ class SoraGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort):
             raise
-        except BaseException as exc:  # noqa: BLE001 - this is the boundary
+        except BaseException as exc:
             if type(exc).__module__.startswith(("click", "typer")):
                 raise  # usage errors from the parser: typer prints them, exit 2
             if isinstance(exc, SystemExit):
@@ -38,10 +37,11 @@ class SoraGroup(TyperGroup):
 
 def report(exc: BaseException) -> int:
     """Print one clear error (traceback only with --debug) and return the exit code."""
+    import os
+
+    from sora_cli.console import Console, redact
     from sora_cli.errors import SoraError
     from sora_cli.exit_codes import exit_code_for
-
-    import os
 
     code = exit_code_for(exc)
     debug = DEBUG_STATE["debug"] or os.environ.get("SORA_DEBUG", "") in ("1", "true", "yes")
@@ -113,7 +113,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the app as the `sora` command (see `sora_cli.entry` for the fast path)."""
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)

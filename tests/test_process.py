@@ -28,7 +28,11 @@ def test_sigint_while_polling_exits_130_and_keeps_the_task(
     env = {**os.environ, **_env(emulator, sora_home)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "sora_cli", "generate", "slow [emulator:stuck]"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -53,7 +57,11 @@ def test_sigterm_while_polling_is_handled_like_sigint(
     env = {**os.environ, **_env(emulator, sora_home)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "sora_cli", "generate", "slow [emulator:stuck]"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not (
@@ -67,7 +75,9 @@ def test_sigterm_while_polling_is_handled_like_sigint(
     assert len(journal_rows(sora_home)) == 1
 
 
-def test_key_never_appears_in_any_output(emulator: Emulator, sora_home: Path, tmp_path: Path) -> None:
+def test_key_never_appears_in_any_output(
+    emulator: Emulator, sora_home: Path, tmp_path: Path
+) -> None:
     env = {**_env(emulator, sora_home), "SORA_DEBUG": "1"}
     outputs = []
     for args in (
@@ -97,7 +107,11 @@ def test_journal_keeps_every_task_of_concurrent_processes(
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "sora_cli", "generate", f"cat {i}", "--no-wait"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
         )
         for i in range(10)
     ]
@@ -111,7 +125,7 @@ def test_journal_keeps_every_task_of_concurrent_processes(
 
 
 def test_journal_threads_write_at_once(sora_home: Path) -> None:
-    from sora_cli.journal import Journal, JobRecord
+    from sora_cli.journal import JobRecord, Journal
 
     path = sora_home / "jobs.sqlite3"
     Journal(path).close()
@@ -138,7 +152,7 @@ def test_startup_does_not_import_heavy_modules(argv: list[str]) -> None:
     code = (
         "import sys\n"
         f"sys.argv = ['sora', *{argv!r}]\n"
-        "from sora_cli.app import main\n"
+        "from sora_cli.entry import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"print('@@' + __import__('json').dumps([m for m in {heavy!r} if m in sys.modules]))\n"
     )

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sora_cli.console import Console, register_secret
-from sora_cli.settings import Overrides, Settings, load_settings
-
 if TYPE_CHECKING:
     from sora_cli.api import VideosApi
     from sora_cli.client import HttpCore, RetryNotice
+    from sora_cli.console import Console
     from sora_cli.journal import Journal
+    from sora_cli.settings import Settings
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout instead of text.")
@@ -150,6 +149,9 @@ class Runtime:
 
 def make_runtime(args: CommonArgs) -> Runtime:
     """Resolve settings (flag > env > file > default) and the console for this run."""
+    from sora_cli.console import Console, register_secret
+    from sora_cli.settings import Overrides, load_settings
+
     debug = args.debug or DEBUG_STATE["root"]
     DEBUG_STATE["debug"] = debug
     register_secret(args.api_key)

@@ -35,9 +35,7 @@ def wait_with_display(
         display.close()
 
 
-def deliver(
-    rt: Runtime, api: VideosApi, journal: Journal, task: Task, dest: Path | None
-) -> None:
+def deliver(rt: Runtime, api: VideosApi, journal: Journal, task: Task, dest: Path | None) -> None:
     """Download a completed task to `dest` (or stdout) and print the result."""
     from sora_cli.jobs import download_task, stream_task
 
@@ -93,9 +91,15 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
         from sora_cli.jobs import record_for
 
         journal.record(
-            record_for(task, profile=rt.settings.profile.name, base_url=rt.settings.base_url,
-                       prompt=task.prompt or "", model=task.model or "", size=task.size or "",
-                       seconds=task.seconds or "")
+            record_for(
+                task,
+                profile=rt.settings.profile.name,
+                base_url=rt.settings.base_url,
+                prompt=task.prompt or "",
+                model=task.model or "",
+                size=task.size or "",
+                seconds=task.seconds or "",
+            )
         )
     journal.update(task_id, **journal_changes(task))
     return polled

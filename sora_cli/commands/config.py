@@ -7,24 +7,26 @@ from typing import Annotated, Any
 
 import typer
 
-from sora_cli.console import Console
-
 app = typer.Typer(
     help="Read and write the config file (precedence: flag > environment > file > default).",
     no_args_is_help=True,
 )
 
 KeyArg = Annotated[str, typer.Argument(help="Key, e.g. api-key, base-url, size, profile.")]
-ShowSecretOpt = Annotated[
-    bool, typer.Option("--show-secret", help="Show the API key in full.")
-]
+ShowSecretOpt = Annotated[bool, typer.Option("--show-secret", help="Show the API key in full.")]
+
+
+def _console() -> Any:
+    from sora_cli.console import Console
+
+    return Console()
 
 
 def _load() -> Any:
     from sora_cli.settings import ConfigFile, resolve_paths
 
     config = ConfigFile.load(resolve_paths().config_file)
-    console = Console()
+    console = _console()
     for warning in config.warnings:
         console.warn(warning)
     return config
@@ -70,7 +72,9 @@ def set_value(
     key: KeyArg,
     value: Annotated[
         str | None,
-        typer.Argument(help="The value; omit it for api-key to type it hidden.", show_default=False),
+        typer.Argument(
+            help="The value; omit it for api-key to type it hidden.", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Set a key. With no value, `api-key` is read with hidden input (or from stdin).
@@ -90,7 +94,7 @@ def set_value(
     config = _load()
     config.values[name] = _validate(name, value, config.values)
     config.save()
-    Console().info(f"{name} saved to {config.path}")
+    _console().info(f"{name} saved to {config.path}")
 
 
 @app.command("get")
@@ -108,7 +112,7 @@ def get_value(key: KeyArg, show_secret: ShowSecretOpt = False) -> None:
         raise UsageError(f"{name} is not set in {config.path}")
     value = config.values[name]
     shown = redact(value) if CONFIG_KEYS[name].secret and not show_secret else value
-    Console().result(str(shown))
+    _console().result(str(shown))
 
 
 @app.command("unset")
@@ -122,10 +126,10 @@ def unset_value(key: KeyArg) -> None:
     name = normalise_key_name(key)
     config = _load()
     if config.values.pop(name, None) is None:
-        Console().info(f"{name} was not set")
+        _console().info(f"{name} was not set")
         return
     config.save()
-    Console().info(f"{name} removed from {config.path}")
+    _console().info(f"{name} removed from {config.path}")
 
 
 @app.command("list")
@@ -144,7 +148,7 @@ def list_values(
         k: (redact(v) if CONFIG_KEYS[k].secret and not show_secret else v)
         for k, v in config.values.items()
     }
-    console = Console()
+    console = _console()
     if json_out:
         console.result_json(shown)
         return
@@ -160,4 +164,4 @@ def path() -> None:
     """
     from sora_cli.settings import resolve_paths
 
-    Console().result(str(resolve_paths().config_file))
+    _console().result(str(resolve_paths().config_file))

@@ -20,7 +20,9 @@ def demo(
         float, typer.Option("--gen-seconds", help="How long the emulator takes to 'generate'.")
     ] = 8.0,
     output: OutputOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing output file.")
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate a real, playable MP4 from the bundled emulator: no key, no internet, no cost.
@@ -37,7 +39,10 @@ def demo(
     with Emulator(config) as server:
         rt = make_runtime(
             CommonArgs(
-                quiet=quiet, api_key=DEMO_KEY, base_url=server.base_url, profile="laozhang",
+                quiet=quiet,
+                api_key=DEMO_KEY,
+                base_url=server.base_url,
+                profile="laozhang",
                 poll_interval=1.0,
             )
         )

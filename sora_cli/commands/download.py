@@ -28,7 +28,9 @@ def download(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for an unfinished task instead of exiting 6.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing output file.")
+    ] = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,

@@ -9,7 +9,9 @@ import typer
 
 def emulator(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", help="Port of the API (0: any free).")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", "-p", help="Port of the API (0: any free).")
+    ] = 8000,
     cdn_port: Annotated[
         int, typer.Option("--cdn-port", help="Port of the video-link origin (0: any free).")
     ] = 0,

@@ -33,26 +33,35 @@ def generate(
     ] = None,
     prompt_file: Annotated[
         Path | None,
-        typer.Option("--prompt-file", "-f", help="Read the prompt from this file.", show_default=False),
+        typer.Option(
+            "--prompt-file", "-f", help="Read the prompt from this file.", show_default=False
+        ),
     ] = None,
     size: Annotated[
         str | None,
         typer.Option(
-            "--size", "-s", help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
+            "--size",
+            "-s",
+            help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
             show_default=False,
         ),
     ] = None,
     seconds: Annotated[
         int | None,
-        typer.Option("--seconds", "-d", help="Duration: 10 | 15 [default: 10].", show_default=False),
+        typer.Option(
+            "--seconds", "-d", help="Duration: 10 | 15 [default: 10].", show_default=False
+        ),
     ] = None,
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Model [default: sora-2].", show_default=False)
+        str | None,
+        typer.Option("--model", "-m", help="Model [default: sora-2].", show_default=False),
     ] = None,
     image: Annotated[
         str | None,
         typer.Option(
-            "--image", "-i", help="Reference image: local JPG/PNG/WebP or an http(s) URL.",
+            "--image",
+            "-i",
+            help="Reference image: local JPG/PNG/WebP or an http(s) URL.",
             show_default=False,
         ),
     ] = None,
@@ -61,9 +70,12 @@ def generate(
         bool, typer.Option("--no-wait", help="Create the task, print its id, exit 0.")
     ] = False,
     no_download: Annotated[
-        bool, typer.Option("--no-download", help="Wait for the video, print the id, don't download.")
+        bool,
+        typer.Option("--no-download", help="Wait for the video, print the id, don't download."),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing output file.")
+    ] = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -84,8 +96,19 @@ def generate(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
     try:
-        _run(rt, prompt, prompt_file, size, seconds, model, image, output,
-             no_wait, no_download, force)
+        _run(
+            rt,
+            prompt,
+            prompt_file,
+            size,
+            seconds,
+            model,
+            image,
+            output,
+            no_wait,
+            no_download,
+            force,
+        )
     finally:
         rt.close()
 
@@ -127,8 +150,17 @@ def _run(
     api = rt.api()
     task = api.create(prompt=prompt, model=model, size=size, seconds=seconds, image=upload)
     with rt.journal() as journal:
-        journal.record(record_for(task, profile=profile.name, base_url=settings.base_url,
-                                  prompt=prompt, model=model, size=size, seconds=seconds))
+        journal.record(
+            record_for(
+                task,
+                profile=profile.name,
+                base_url=settings.base_url,
+                prompt=prompt,
+                model=model,
+                size=size,
+                seconds=seconds,
+            )
+        )
         rt.console.info(f"created task {task.id} ({model}, {size}, {seconds}s)")
         if no_wait:
             print_record_or(rt, journal, task.id, task.id)
@@ -159,7 +191,9 @@ def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
         rt.console.info(f"fetching image {url}")
         with rt.anonymous_core() as anon:
             try:
-                data, _ = anon.get_bytes(url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL")
+                data, _ = anon.get_bytes(
+                    url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL"
+                )
             except ApiError as exc:
                 raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
     else:

@@ -68,10 +68,18 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
             status += f" {r.progress}%"
         if normalise_status(r.status).value == "completed" and not r.file:
             status += " (not downloaded)"
-        rows.append([
-            r.id, format_time(r.created_at), status, r.size or "-", r.seconds or "-",
-            time_left(r.expires_at), _shorten(r.prompt, 40), r.file or "-",
-        ])
+        rows.append(
+            [
+                r.id,
+                format_time(r.created_at),
+                status,
+                r.size or "-",
+                r.seconds or "-",
+                time_left(r.expires_at),
+                _shorten(r.prompt, 40),
+                r.file or "-",
+            ]
+        )
     rt.console.table(
         ["ID", "CREATED", "STATUS", "SIZE", "SEC", "EXPIRES IN", "PROMPT", "FILE"], rows
     )
@@ -85,8 +93,7 @@ def _refresh(rt: Runtime, journal: object) -> None:
 
     assert isinstance(journal, Journal)
     pending = [
-        r for r in journal.list()
-        if not normalise_status(r.status).is_final and r.kind == "async"
+        r for r in journal.list() if not normalise_status(r.status).is_final and r.kind == "async"
     ]
     skipped = [r for r in pending if r.base_url and r.base_url != rt.settings.base_url]
     if skipped:

@@ -1,0 +1,44 @@
+"""Helpers shared by the benchmark scripts: timing child processes and their peak memory."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Run:
+    """One child process: wall seconds and peak RSS in MiB."""
+
+    wall: float
+    rss_mib: float
+
+
+def run(argv: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command to completion, measuring wall time and its own peak RSS (wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}")
+    return Run(wall, usage.ru_maxrss / 1024)
+
+
+def median_run(argv: Sequence[str], repeat: int, env: dict[str, str] | None = None) -> Run:
+    """Median wall time and max peak RSS over `repeat` runs (after one warm-up run)."""
+    run(argv, env)
+    runs = [run(argv, env) for _ in range(repeat)]
+    return Run(statistics.median(r.wall for r in runs), max(r.rss_mib for r in runs))
+
+
+def verdict(ratio: float, target: float) -> str:
+    """`ok` or `OVER` against a target."""
+    return "ok" if ratio <= target else "OVER"
