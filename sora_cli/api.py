@@ -64,7 +64,11 @@ class VideosApi:
         headers = {"Idempotency-Key": str(uuid.uuid4())}
         try:
             response = self.core.request(
-                "POST", "videos", files=fields, headers=headers, policy=CREATE_POLICY,
+                "POST",
+                "videos",
+                files=fields,
+                headers=headers,
+                policy=CREATE_POLICY,
                 what="the API (create)",
             )
         except (errors.ServerError, errors.NetworkError) as exc:

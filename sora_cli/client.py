@@ -12,7 +12,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -109,7 +109,9 @@ def error_from_response(
         cls = errors.ServerError
     else:
         cls = errors.UnexpectedStatus
-    hint = _HINTS.get(status, "the API is having trouble; try again later" if status >= 500 else None)
+    hint = _HINTS.get(
+        status, "the API is having trouble; try again later" if status >= 500 else None
+    )
     return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
 
 
@@ -135,7 +137,7 @@ def network_error(exc: httpx.TransportError, what: str) -> errors.NetworkError:
 
 def backoff_delay(attempt: int) -> float:
     """Exponential backoff with full jitter on top, capped (openai-python's habit)."""
-    base = constants.RETRY_WAIT_INITIAL * (2 ** max(0, attempt - 1))
+    base: float = constants.RETRY_WAIT_INITIAL * 2.0 ** max(0, attempt - 1)
     return min(constants.RETRY_WAIT_MAX, base) + random.uniform(0, constants.RETRY_WAIT_JITTER)
 
 
@@ -182,7 +184,7 @@ class _OriginBearer(httpx.Auth):
         self._api_key = api_key
         self._origin = origin
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._api_key and origin_of(request.url) == self._origin:
             request.headers["Authorization"] = f"Bearer {self._api_key}"
         yield request
@@ -368,8 +370,7 @@ class HttpCore:
         except (ValueError, UnicodeDecodeError) as exc:
             ctype = response.headers.get("content-type", "?")
             raise errors.BadContent(
-                f"{what} answered {response.status_code} with a body that is not JSON "
-                f"({ctype})",
+                f"{what} answered {response.status_code} with a body that is not JSON ({ctype})",
                 hint="the base URL may point at a web page instead of the API",
             ) from exc
         return Response(data, response.headers, response.status_code)

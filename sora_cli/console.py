@@ -146,9 +146,7 @@ class _RichTask:
         self._progress.start()
 
     def update(self, task: Task) -> None:
-        self._progress.update(
-            self._bar, description=task.status, completed=task.progress or 0
-        )
+        self._progress.update(self._bar, description=task.status, completed=task.progress or 0)
 
     def close(self) -> None:
         self._progress.stop()

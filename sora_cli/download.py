@@ -104,7 +104,7 @@ def _receive(
     head = b""
     for chunk in response.iter_bytes():
         if done < MP4_SNIFF_BYTES and offset == 0:
-            head += chunk[: MP4_SNIFF_BYTES]
+            head += chunk[:MP4_SNIFF_BYTES]
             if len(head) >= MP4_SNIFF_BYTES and not looks_like_mp4(head):
                 raise _not_a_video(response.request.url, "something that is not an MP4")
         handle.write(chunk)

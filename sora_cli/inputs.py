@@ -84,9 +84,7 @@ def read_image_file(path: Path) -> bytes:
         raise UsageError(f"cannot read image {path}: {exc.strerror}") from None
 
 
-def check_image(
-    data: bytes, source: str, size: str, warn: Callable[[str], None]
-) -> ImageInfo:
+def check_image(data: bytes, source: str, size: str, warn: Callable[[str], None]) -> ImageInfo:
     """Format by magic bytes, size warning, dimensions against `--size`."""
     info = inspect_image(data, source)
     if len(data) > constants.IMAGE_WARN_BYTES:

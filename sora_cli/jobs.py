@@ -15,7 +15,7 @@ from typing import BinaryIO
 from sora_cli import constants, errors
 from sora_cli.api import Polled, VideosApi
 from sora_cli.download import ProgressCallback, download_file, stream_to
-from sora_cli.journal import Journal, JobRecord
+from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
 
 
@@ -24,8 +24,16 @@ def resume_command(task_id: str) -> str:
     return f"sora download {task_id} --wait"
 
 
-def record_for(task: Task, *, profile: str, base_url: str, prompt: str, model: str,
-               size: str, seconds: int | str) -> JobRecord:
+def record_for(
+    task: Task,
+    *,
+    profile: str,
+    base_url: str,
+    prompt: str,
+    model: str,
+    size: str,
+    seconds: int | str,
+) -> JobRecord:
     """The journal row of a task the API just created (created_at: our clock, for ordering)."""
     return JobRecord(
         id=task.id,

@@ -8,13 +8,13 @@ anything not known to be final is still running (DESIGN "API profiles").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from sora_cli.errors import BadContent
 
 
-class TaskState(str, Enum):
+class TaskState(StrEnum):
     """What a status means to a waiting client."""
 
     RUNNING = "running"

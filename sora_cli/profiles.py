@@ -117,14 +117,10 @@ OPENAI = Profile(
     # OpenAI's published per-second prices; the pro model costs more above 720p.
     prices=(
         PriceRule(models=frozenset({"sora-2"}), per_second=0.10),
-        PriceRule(
-            models=frozenset({"sora-2-pro"}), sizes=_PORTRAIT_LANDSCAPE_720, per_second=0.30
-        ),
+        PriceRule(models=frozenset({"sora-2-pro"}), sizes=_PORTRAIT_LANDSCAPE_720, per_second=0.30),
         PriceRule(models=frozenset({"sora-2-pro"}), per_second=0.50),
     ),
-    extra_models=frozenset(
-        {"sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"}
-    ),
+    extra_models=frozenset({"sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"}),
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (LAOZHANG, OPENAI)}

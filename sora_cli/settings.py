@@ -73,7 +73,9 @@ class ConfigKey:
 CONFIG_KEYS: dict[str, ConfigKey] = {
     k.name: k
     for k in (
-        ConfigKey("api_key", _parse_str, "API key (prefer `sora config set api-key` to type it)", True),
+        ConfigKey(
+            "api_key", _parse_str, "API key (prefer `sora config set api-key` to type it)", True
+        ),
         ConfigKey("base_url", _parse_str, "API base URL, e.g. https://api.laozhang.ai/v1"),
         ConfigKey("profile", _parse_str, "API profile: laozhang or openai"),
         ConfigKey("model", _parse_str, "default model"),

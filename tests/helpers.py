@@ -25,12 +25,18 @@ class Cli:
 
     emulator: Emulator | None
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         runner = CliRunner()
         result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
         for stream in (result.stdout, result.stderr):
             assert TEST_KEY not in stream, "the API key leaked into the output"
-            assert "Traceback (most recent" not in stream or "--debug" in args or (env or {}).get("SORA_DEBUG")
+            assert (
+                "Traceback (most recent" not in stream
+                or "--debug" in args
+                or (env or {}).get("SORA_DEBUG")
+            )
         return result
 
     def fault(self, **fault: Any) -> None:
@@ -61,12 +67,18 @@ def journal_rows(home: Path) -> list[dict[str, Any]]:
         db.close()
 
 
-def run_sora(*args: str, env: dict[str, str], timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run_sora(
+    *args: str, env: dict[str, str], timeout: float = 60, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """`python -m sora_cli ...` in a subprocess (signals, real process exit codes)."""
     full_env = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "-m", "sora_cli", *args],
-        env=full_env, capture_output=True, text=True, timeout=timeout, **kwargs,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
     )
 
 

@@ -8,8 +8,11 @@ import zlib
 
 def png(width: int, height: int) -> bytes:
     """A real (decodable) grey PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     return (
@@ -29,7 +32,9 @@ def jpeg_header(width: int, height: int) -> bytes:
 
 def webp_vp8x(width: int, height: int) -> bytes:
     """RIFF/WEBP with a VP8X chunk carrying the canvas size."""
-    payload = b"\x00\x00\x00\x00" + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    payload = (
+        b"\x00\x00\x00\x00" + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    )
     chunk = b"VP8X" + struct.pack("<I", len(payload)) + payload
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 

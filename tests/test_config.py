@@ -102,7 +102,9 @@ def test_precedence_flag_over_env_over_file(
     bare_cli("config", "set", "api-key", "sk-from-file-000")
     settings = load_settings(Overrides())
     assert settings.base_url == "https://file.example/v1"
-    assert settings.api_key == "sk-from-file-000" and "config file" in (settings.api_key_source or "")
+    assert settings.api_key == "sk-from-file-000" and "config file" in (
+        settings.api_key_source or ""
+    )
     monkeypatch.setenv("SORA_BASE_URL", "https://env.example/v1")
     monkeypatch.setenv("SORA_API_KEY", "sk-from-env-000")
     settings = load_settings(Overrides())

@@ -123,7 +123,9 @@ def test_poll_answering_not_json_is_exit_8(cli: Cli, sora_home: Path) -> None:
     assert len(journal_rows(sora_home)) == 1
 
 
-def test_unexpected_bug_is_exit_1_without_traceback(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_bug_is_exit_1_without_traceback(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sora_cli.api import VideosApi
 
     def boom(*args: object, **kwargs: object) -> None:

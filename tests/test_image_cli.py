@@ -17,7 +17,7 @@ class _ImageHost(BaseHTTPRequestHandler):
     seen_auth: list[str | None] = []  # noqa: RUF012 - shared by the test on purpose
     body = b""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         type(self).seen_auth.append(self.headers.get("Authorization"))
         if self.path.startswith("/missing"):
             self.send_response(404)
@@ -74,7 +74,9 @@ def test_wrong_dimensions_are_refused_before_sending(cli: Cli, tmp_path: Path) -
     assert cli.stats()["requests"] == []
 
 
-def test_missing_image_and_large_image_warning(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_image_and_large_image_warning(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli("generate", "x", "-i", str(tmp_path / "nope.png")).exit_code == 2
     from sora_cli import constants
 
