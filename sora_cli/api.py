@@ -28,6 +28,18 @@ class Polled:
     poll_after: float | None  # seconds, from `openai-poll-after-ms`
 
 
+def _may_have_created(exc: errors.NetworkError) -> bool:
+    """After this failure of the create call, can a task exist on the server?"""
+    import httpx
+
+    if isinstance(exc, errors.RateLimited):
+        return False
+    if isinstance(exc, errors.ServerError):
+        return exc.status_code != 503  # 503: the service refused the request
+    cause = exc.__cause__
+    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
 def task_path(task_id: str, suffix: str = "") -> str:
     """`videos/<id>` with the id escaped: server ids are never trusted as paths."""
     return f"videos/{quote(task_id, safe='')}{suffix}"
@@ -47,6 +59,7 @@ class VideosApi:
         size: str,
         seconds: int,
         image: ImageUpload | None = None,
+        idempotency_key: str | None = None,
     ) -> Task:
         """POST /videos as multipart/form-data, as the reference documents.
 
@@ -61,7 +74,7 @@ class VideosApi:
         ]
         if image is not None:
             fields.append(("input_reference", (image.filename, image.data, image.mime)))
-        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         try:
             response = self.core.request(
                 "POST",
@@ -71,9 +84,10 @@ class VideosApi:
                 policy=CREATE_POLICY,
                 what="the API (create)",
             )
-        except (errors.ServerError, errors.NetworkError) as exc:
-            if isinstance(exc, errors.RateLimited):
+        except errors.NetworkError as exc:
+            if not _may_have_created(exc):
                 raise
+            exc.task_may_exist = True
             exc.hint = (
                 "the request may have reached the API, so a task may exist and be charged "
                 "when it completes; it was not retried to avoid paying twice. Check your "

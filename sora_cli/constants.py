@@ -9,6 +9,9 @@ MIN_SERVER_POLL_DELAY = 0.05  # floor for an `openai-poll-after-ms` hint from th
 DEFAULT_TIMEOUT = 600.0
 # Reference FAQ "Why isn't progress field updating?": wait 5-10 min, then contact support.
 STUCK_WARNING_AFTER = 600.0
+# A proxy in front of the API sometimes answers a poll with garbage (an HTML error page with
+# status 200, a truncated body). One such answer should not end a wait; several in a row do.
+MAX_BAD_POLL_ANSWERS = 3
 
 # --- HTTP ---
 CONNECT_TIMEOUT = 10.0  # a healthy API accepts a connection in well under a second

@@ -62,6 +62,9 @@ class NotFound(SoraError):
 class NetworkError(SoraError):
     """Network or server failure that outlasted the retries."""
 
+    # Set on a failed create call that may still have created (and will charge) a task.
+    task_may_exist: bool = False
+
 
 class BadContent(NetworkError):
     """A body that is not what was promised (HTML instead of MP4, truncated, bad JSON)."""

@@ -51,6 +51,33 @@ def record_for(
     )
 
 
+def unknown_record(
+    idempotency_key: str,
+    *,
+    profile: str,
+    base_url: str,
+    prompt: str,
+    model: str,
+    size: str,
+    seconds: int,
+    error: str,
+) -> JobRecord:
+    """A row for a create call that failed ambiguously: a task may exist, its id is unknown."""
+    return JobRecord(
+        id=f"unknown-{idempotency_key[:13]}",
+        kind="unknown",
+        profile=profile,
+        base_url=base_url,
+        model=model,
+        prompt=prompt,
+        size=size,
+        seconds=str(seconds),
+        status="unknown",
+        error=error,
+        created_at=time.time(),
+    )
+
+
 def journal_changes(task: Task) -> dict[str, object]:
     """Journal fields that a status answer can change."""
     changes: dict[str, object] = {"status": task.status, "progress": task.progress}
@@ -90,11 +117,23 @@ def wait_for_task(
     last_change = start
     last_seen: tuple[str, int | None] | None = None
     warned_stuck = False
+    bad_answers = 0
     polled = first
     try:
         while True:
             if polled is None:
-                polled = api.retrieve(task_id)
+                try:
+                    polled = api.retrieve(task_id)
+                except errors.BadContent as exc:
+                    bad_answers += 1
+                    if bad_answers >= constants.MAX_BAD_POLL_ANSWERS:
+                        exc.hint = f"the task is kept; try later: {resume_command(task_id)}"
+                        exc.task_id = task_id
+                        raise
+                    callbacks.on_warning(f"{exc.message}; polling again")
+                    time.sleep(poll_interval)
+                    continue
+                bad_answers = 0
             task = polled.task
             delay = polled.poll_after if polled.poll_after is not None else poll_interval
             seen = (task.status, task.progress)

@@ -52,12 +52,16 @@ def test_persistent_503_ends_with_exit_8(cli: Cli, sora_home: Path) -> None:
     assert len(journal_rows(sora_home)) == 1  # the task is kept
 
 
-def test_create_not_retried_on_500_and_says_a_task_may_exist(cli: Cli) -> None:
+def test_create_not_retried_on_500_and_says_a_task_may_exist(cli: Cli, sora_home: Path) -> None:
     cli.fault(route="create", status=500, times=1, create_task=True)
     result = cli("generate", "a cat")
     assert result.exit_code == 8
-    assert "may exist" in result.stderr
-    assert len(requests_for(cli.stats(), "create")) == 1
+    assert "may exist" in result.stderr and "unknown" in result.stderr
+    assert cli.stats()["creates_by_prompt"] == {"a cat": 1}
+    (row,) = journal_rows(sora_home)
+    assert row["status"] == "unknown" and row["prompt"] == "a cat"
+    listed = cli("list").stdout
+    assert "unknown" in listed
 
 
 def test_create_retried_on_503_with_the_same_idempotency_key(cli: Cli, sora_home: Path) -> None:
@@ -115,12 +119,20 @@ def test_plain_http_to_a_remote_host_is_refused(bare_cli: Cli) -> None:
     assert "plain http" in result.stderr
 
 
-def test_poll_answering_not_json_is_exit_8(cli: Cli, sora_home: Path) -> None:
+def test_one_poll_answering_not_json_is_tolerated(cli: Cli) -> None:
     cli.fault(route="status", action="invalid_json", times=1)
-    result = cli("generate", "a cat")
+    result = cli("generate", "a cat", "--poll-interval", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "not JSON" in result.stderr and "polling again" in result.stderr
+
+
+def test_polls_answering_not_json_repeatedly_are_exit_8(cli: Cli, sora_home: Path) -> None:
+    cli.fault(route="status", action="invalid_json", times=3)
+    result = cli("generate", "a cat", "--poll-interval", "1")
     assert result.exit_code == 8
     assert "not JSON" in result.stderr
-    assert len(journal_rows(sora_home)) == 1
+    (row,) = journal_rows(sora_home)
+    assert f"sora download {row['id']} --wait" in result.stderr
 
 
 def test_unexpected_bug_is_exit_1_without_traceback(

@@ -127,9 +127,11 @@ def _run(
     force: bool,
 ) -> None:
     from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
-    from sora_cli.errors import UsageError
+    import uuid
+
+    from sora_cli.errors import NetworkError, UsageError
     from sora_cli.inputs import read_prompt
-    from sora_cli.jobs import raise_if_failed, record_for
+    from sora_cli.jobs import raise_if_failed, record_for, unknown_record
     from sora_cli.outputs import check_writable, precheck_output, resolve_output
 
     settings, profile = rt.settings, rt.settings.profile
@@ -148,7 +150,33 @@ def _run(
         precheck_output(output, settings.output_dir, force)
 
     api = rt.api()
-    task = api.create(prompt=prompt, model=model, size=size, seconds=seconds, image=upload)
+    key = str(uuid.uuid4())
+    try:
+        task = api.create(
+            prompt=prompt,
+            model=model,
+            size=size,
+            seconds=seconds,
+            image=upload,
+            idempotency_key=key,
+        )
+    except NetworkError as exc:
+        if exc.task_may_exist:
+            with rt.journal() as journal:
+                journal.record(
+                    unknown_record(
+                        key,
+                        profile=profile.name,
+                        base_url=settings.base_url,
+                        prompt=prompt,
+                        model=model,
+                        size=size,
+                        seconds=seconds,
+                        error=exc.message,
+                    )
+                )
+            exc.hint = f"{exc.hint} (`sora list` shows it as unknown)"
+        raise
     with rt.journal() as journal:
         journal.record(
             record_for(

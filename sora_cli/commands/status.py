@@ -70,6 +70,12 @@ def _run(rt: Runtime, task_id: str, watch: bool) -> None:
         rt.console.result_json(task.raw)
     else:
         rt.console.result(describe(task, record))
+    if task.state.value == "completed" and not (record and record.file):
+        from sora_cli.commands._flow import time_left
+
+        expires = task.expires_at or (record.expires_at if record else None)
+        left = f"; it expires in {time_left(expires)}" if expires else ""
+        rt.console.info(f"not downloaded yet{left}: sora download {task_id}")
     if watch:
         raise_if_failed(task)
 
