@@ -1,0 +1,271 @@
+"""The fault matrix of docs/RELIABILITY.md: each row a test against real sockets."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sora_cli import constants
+from tests.helpers import Cli, journal_rows, requests_for
+
+
+def test_dns_failure_is_exit_8(bare_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+
+    def fake(host: object, *args: object, **kwargs: object) -> object:
+        if host == "api.sora-test.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    result = bare_cli(
+        "generate",
+        "a cat",
+        "--base-url",
+        "https://api.sora-test.invalid/v1",
+        "--api-key",
+        "sk-dns-test-0000",
+    )
+    assert result.exit_code == 8
+    assert "cannot connect" in result.stderr
+
+
+def test_read_timeout_during_create_is_ambiguous(
+    cli: Cli, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(constants, "READ_TIMEOUT", 0.5)
+    cli.fault(route="create", action="timeout", status=504, delay=1.5, create_task=True)
+    result = cli("generate", "a cat")
+    assert result.exit_code == 8
+    assert "read timeout" in result.stderr and "may exist" in result.stderr
+    import time
+
+    time.sleep(1.3)  # let the emulator finish its slow answer
+    assert cli.stats()["creates_by_prompt"] == {"a cat": 1}  # sent once, never retried
+    (row,) = journal_rows(sora_home)
+    assert row["status"] == "unknown"
+
+
+def test_429_without_retry_after_backs_off(cli: Cli) -> None:
+    cli.fault(route="status", status=429, times=2)
+    assert cli("generate", "a cat", "--no-download").exit_code == 0
+    statuses = [r["status"] for r in requests_for(cli.stats(), "status")]
+    assert statuses[:3] == [429, 429, 200]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_bursts_on_polls_are_ridden_out(cli: Cli, status: int) -> None:
+    cli.fault(route="status", status=status, times=4)
+    result = cli("generate", "a cat", "--no-download")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_poll_with_missing_fields_is_tolerated_once(cli: Cli) -> None:
+    cli.fault(route="status", status=200, body='{"object": "video", "progress": 5}', times=1)
+    result = cli("generate", "a cat", "--no-download", "--poll-interval", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "without an id" in result.stderr
+
+
+def test_unexpected_fields_are_ignored(cli: Cli) -> None:
+    task_id = cli("generate", "a cat", "--no-wait").stdout.strip()
+    body = json.dumps({"id": task_id, "status": "in_progress", "progress": 40, "surprise": [1]})
+    cli.fault(route="status", status=200, body=body, times=1)
+    assert cli("status", task_id).exit_code == 0
+
+
+def test_huge_json_answer_is_refused(cli: Cli) -> None:
+    cli.fault(route="create", status=200, body="x" * (constants.MAX_JSON_BODY + 10))
+    result = cli("generate", "a cat", "--no-wait")
+    assert result.exit_code == 8
+    assert "larger than" in result.stderr
+
+
+def test_stuck_task_warns_with_the_id_and_keeps_waiting(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(constants, "STUCK_WARNING_AFTER", 0.3)
+    result = cli("generate", "slow [emulator:stuck]", "--timeout", "1.5")
+    assert result.exit_code == 6
+    assert result.stderr.count("has not moved") == 1
+    assert "support" in result.stderr
+
+
+def test_full_disk_keeps_the_task_and_says_so(
+    cli: Cli, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from sora_cli import download
+
+    def full(*args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(download, "_receive", full)
+    result = cli("generate", "a cat")
+    assert result.exit_code == 2
+    assert "No space left" in result.stderr
+    (row,) = journal_rows(sora_home)
+    assert row["status"] == "completed" and row["file"] is None
+    assert f"sora download {row['id']}" in result.stderr
+    assert not list(Path.cwd().glob("*.mp4"))
+
+
+def test_output_under_a_file_is_refused_before_paying(cli: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = cli("generate", "a cat", "-o", str(blocker / "v.mp4"))
+    assert result.exit_code == 2
+    assert cli.stats()["creates_by_prompt"] == {}
+
+
+# ---------------------------------------------------------------- security
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers every GET with a redirect (`target` set) or a tiny MP4, recording auth."""
+
+    seen: list[tuple[str, str | None]] = []  # noqa: RUF012
+    target: str | None = None
+
+    def do_GET(self) -> None:
+        type(self).seen.append((self.path, self.headers.get("Authorization")))
+        if self.target and self.path.startswith("/v1/"):
+            self.send_response(302)
+            self.send_header("Location", self.target + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
+        self.send_response(200)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_redirect_to_another_origin_drops_the_key(tmp_path: Path) -> None:
+    seen_api: list[tuple[str, str | None]] = []
+    seen_cdn: list[tuple[str, str | None]] = []
+    servers = []
+    for seen in (seen_api, seen_cdn):
+        handler = type("H", (_Recorder,), {"seen": seen, "target": None})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    api = f"http://127.0.0.1:{servers[0].server_address[1]}"
+    cdn = f"http://localhost:{servers[1].server_address[1]}"
+    servers[0].RequestHandlerClass.target = cdn  # type: ignore[attr-defined]
+    try:
+        from sora_cli.client import HttpCore
+        from sora_cli.download import download_file
+
+        with HttpCore(api + "/v1", "sk-secret-redirect-0000") as core:
+            download_file(core, "/v1/videos/x/content", tmp_path / "v.mp4")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert seen_api == [("/v1/videos/x/content", "Bearer sk-secret-redirect-0000")]
+    assert seen_cdn == [("/v1/videos/x/content", None)]
+    assert (tmp_path / "v.mp4").exists()
+
+
+def test_key_is_only_sent_to_the_api_origin() -> None:
+    import httpx
+
+    from sora_cli.client import HttpCore
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    core = HttpCore(
+        "https://api.example.test/v1", "sk-origin-0000", transport=httpx.MockTransport(handler)
+    )
+    core.request("GET", "videos/x")
+    core.request("GET", "https://cdn.example.test/a.mp4")
+    core.request("GET", "http://api.example.test/v1/videos/x")  # same host, other scheme
+    assert [r.headers.get("Authorization") for r in seen] == ["Bearer sk-origin-0000", None, None]
+
+
+def test_tls_verification_is_on() -> None:
+    from sora_cli.client import HttpCore
+
+    core = HttpCore("https://api.example.test/v1", "sk-tls-0000")
+    pool = core._client._transport._pool  # type: ignore[attr-defined]
+    assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED
+    assert pool._ssl_context.check_hostname is True
+
+
+# ---------------------------------------------------------------- fuzzing
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "status",
+                "progress",
+                "url",
+                "error",
+                "created_at",
+                "expires_at",
+                "seconds",
+                "size",
+                "model",
+                "completed_at",
+            ]
+        ),
+        json_values,
+    )
+)
+def test_status_parser_only_raises_bad_content(data: dict[str, object]) -> None:
+    from sora_cli.errors import BadContent
+    from sora_cli.models import Task
+
+    try:
+        task = Task.from_json(data)
+    except BadContent:
+        return
+    assert task.id and task.status
+    assert task.progress is None or 0 <= task.progress <= 100
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_config_loader_only_raises_config_errors(
+    tmp_path_factory: pytest.TempPathFactory, raw: bytes
+) -> None:
+    from sora_cli.errors import ConfigError
+    from sora_cli.settings import ConfigFile
+
+    path = tmp_path_factory.mktemp("cfg") / "config.toml"
+    path.write_bytes(raw)
+    try:
+        ConfigFile.load(path)
+    except ConfigError as exc:
+        assert str(path) in exc.message
