@@ -202,8 +202,27 @@ class Response:
     status_code: int
 
 
-class HttpCore:
-    """Base URL + auth + retries + error mapping over one `httpx.Client`."""
+class PauseGate:
+    """A pause shared by every request of one kind: a 429 with Retry-After holds them all.
+
+    Used by batch (issue 5): when one create gets "slow down", the other creates wait too
+    instead of each discovering the limit on its own.
+    """
+
+    def __init__(self) -> None:
+        self._until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of this kind for `seconds` from now."""
+        self._until = max(self._until, time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left before requests may go again."""
+        return max(0.0, self._until - time.monotonic())
+
+
+class _CoreBase:
+    """What the sync and async cores share: URLs, auth, logging, the retry decision."""
 
     def __init__(
         self,
@@ -212,41 +231,32 @@ class HttpCore:
         *,
         on_retry: Callable[[RetryNotice], None] | None = None,
         debug_log: Callable[[str], None] | None = None,
-        transport: httpx.BaseTransport | None = None,
         deadline: float | None = None,
     ):
         self.base_url = httpx.URL(base_url.rstrip("/") + "/")
         self.origin = origin_of(self.base_url)
         self.on_retry = on_retry
         self.deadline = deadline  # time.monotonic() value no retry wait may pass
+        self._api_key = api_key
         self._debug_log = debug_log
+
+    def _client_options(self) -> dict[str, Any]:
         hooks: dict[str, list[Callable[..., Any]]] = {}
-        if debug_log:
+        if self._debug_log:
             hooks = {"request": [self._log_request], "response": [self._log_response]}
-        self._client = httpx.Client(
-            auth=_OriginBearer(api_key, self.origin),
-            headers={"User-Agent": USER_AGENT},
-            timeout=httpx.Timeout(
+        return {
+            "auth": _OriginBearer(self._api_key, self.origin),
+            "headers": {"User-Agent": USER_AGENT},
+            "timeout": httpx.Timeout(
                 connect=constants.CONNECT_TIMEOUT,
                 read=constants.READ_TIMEOUT,
                 write=constants.WRITE_TIMEOUT,
                 pool=constants.POOL_TIMEOUT,
             ),
-            follow_redirects=True,  # httpx drops Authorization on a cross-origin redirect
-            event_hooks=hooks,
-            transport=transport,
-            verify=True,
-        )
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._client.close()
-
-    def __enter__(self) -> HttpCore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            "follow_redirects": True,  # httpx drops Authorization on a cross-origin redirect
+            "event_hooks": hooks,
+            "verify": True,
+        }
 
     # -- logging (redacted: the Authorization header is never written) --
 
@@ -273,8 +283,6 @@ class HttpCore:
         """Resolve a path against the base URL (`/v1/...` paths against the origin)."""
         if path_or_url.startswith(("http://", "https://")):
             return httpx.URL(path_or_url)
-        if path_or_url.startswith("/"):
-            return self.base_url.join(path_or_url)
         return self.base_url.join(path_or_url)
 
     def is_api_origin(self, url: httpx.URL) -> bool:
@@ -288,27 +296,28 @@ class HttpCore:
             return None
         return self.deadline - time.monotonic()
 
-    def _send(self, build: Callable[[], httpx.Request], policy: RetryPolicy) -> httpx.Response:
-        """Send with retries; returns a streamed response whose status is not retryable."""
-        import stamina
-
-        attempts = 0
+    def _retry_hook(
+        self, policy: RetryPolicy, attempts: list[int], gate: PauseGate | None
+    ) -> Callable[[Exception], bool | float]:
+        """stamina's backoff hook: False to give up, else the seconds to wait."""
 
         def hook(exc: Exception) -> bool | float:
             remaining = self._remaining()
             if remaining is not None and remaining <= 0:
                 return False
+            attempt = attempts[0]
             if isinstance(exc, _RetryableStatus):
                 status = exc.response.status_code
                 hinted = parse_retry_after(exc.response.headers.get("retry-after"))
-                wait = (
-                    min(hinted, constants.RETRY_AFTER_CAP)
-                    if hinted is not None
-                    else backoff_delay(attempts)
-                )
+                if hinted is not None:
+                    wait = min(hinted, constants.RETRY_AFTER_CAP)
+                    if gate is not None and status == 429:
+                        gate.pause(wait)
+                else:
+                    wait = backoff_delay(attempt)
                 reason = f"HTTP {status}" + (" (Retry-After)" if hinted is not None else "")
             elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc):
-                wait = backoff_delay(attempts)
+                wait = backoff_delay(attempt)
                 reason = type(exc).__name__
             else:
                 return False
@@ -317,18 +326,71 @@ class HttpCore:
                     return False
                 wait = min(wait, remaining)
             if self.on_retry:
-                self.on_retry(RetryNotice(attempts, wait, reason))
+                self.on_retry(RetryNotice(attempt, wait, reason))
             return wait
 
+        return hook
+
+    def _retrying(self, hook: Callable[[Exception], bool | float]) -> Any:
+        import stamina
+
         remaining = self._remaining()
-        retrying = stamina.retry_context(
+        return stamina.retry_context(
             on=hook,
             attempts=constants.RETRY_ATTEMPTS,
             timeout=None if remaining is None else max(remaining, 0.001),
         )
-        for attempt in retrying:
+
+    @staticmethod
+    def _decode(response: httpx.Response, body: bytes, what: str) -> Response:
+        """Map an error status, or parse the JSON of a success."""
+        if response.status_code >= 400:
+            raise error_from_response(response.status_code, body, response.headers, what=what)
+        try:
+            data = json.loads(body) if body else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            ctype = response.headers.get("content-type", "?")
+            raise errors.BadContent(
+                f"{what} answered {response.status_code} with a body that is not JSON ({ctype})",
+                hint="the base URL may point at a web page instead of the API",
+            ) from exc
+        return Response(data, response.headers, response.status_code)
+
+
+class HttpCore(_CoreBase):
+    """Base URL + auth + retries + error mapping over one `httpx.Client`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        debug_log: Callable[[str], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        deadline: float | None = None,
+    ):
+        super().__init__(
+            base_url, api_key, on_retry=on_retry, debug_log=debug_log, deadline=deadline
+        )
+        self._client = httpx.Client(transport=transport, **self._client_options())
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> HttpCore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, build: Callable[[], httpx.Request], policy: RetryPolicy) -> httpx.Response:
+        """Send with retries; returns a streamed response whose status is not retryable."""
+        attempts = [0]
+        for attempt in self._retrying(self._retry_hook(policy, attempts, None)):
             with attempt:
-                attempts += 1
+                attempts[0] += 1
                 response = self._client.send(build(), stream=True)
                 if response.status_code in policy.statuses:
                     body = _read_capped(response)
@@ -353,27 +415,14 @@ class HttpCore:
 
         try:
             response = self._send(build, policy)
+            body = _read_capped(response)
         except _RetryableStatus as exc:
             raise error_from_response(
                 exc.response.status_code, exc.body, exc.response.headers, what=what
             ) from None
         except httpx.TransportError as exc:
             raise network_error(exc, f"{what} ({url.host})") from exc
-        try:
-            body = _read_capped(response)
-        except httpx.TransportError as exc:
-            raise network_error(exc, f"{what} ({url.host})") from exc
-        if response.status_code >= 400:
-            raise error_from_response(response.status_code, body, response.headers, what=what)
-        try:
-            data = json.loads(body) if body else None
-        except (ValueError, UnicodeDecodeError) as exc:
-            ctype = response.headers.get("content-type", "?")
-            raise errors.BadContent(
-                f"{what} answered {response.status_code} with a body that is not JSON ({ctype})",
-                hint="the base URL may point at a web page instead of the API",
-            ) from exc
-        return Response(data, response.headers, response.status_code)
+        return self._decode(response, body, what)
 
     def get_bytes(self, url: str, *, max_bytes: int, what: str) -> tuple[bytes, httpx.Headers]:
         """A whole small body (an image), size-capped, retried like any GET."""
@@ -419,6 +468,87 @@ class HttpCore:
             response.close()
 
 
+class AsyncHttpCore(_CoreBase):
+    """The same core over `httpx.AsyncClient`, for batch's concurrent creates and polls."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        debug_log: Callable[[str], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 40,
+    ):
+        super().__init__(base_url, api_key, on_retry=on_retry, debug_log=debug_log)
+        limits = httpx.Limits(max_connections=max_connections)
+        self._client = httpx.AsyncClient(
+            transport=transport, limits=limits, **self._client_options()
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        policy: RetryPolicy = GET_POLICY,
+        what: str = "the API",
+        gate: PauseGate | None = None,
+        **kwargs: Any,
+    ) -> Response:
+        """Like `HttpCore.request`; a `gate` shares Retry-After pauses between requests."""
+        import asyncio
+
+        url = self.url(path)
+        attempts = [0]
+        try:
+            async for attempt in self._retrying(self._retry_hook(policy, attempts, gate)):
+                with attempt:
+                    attempts[0] += 1
+                    if gate is not None and gate.remaining() > 0:
+                        await asyncio.sleep(gate.remaining())
+                    request = self._client.build_request(method, url, **kwargs)
+                    response = await self._client.send(request, stream=True)
+                    body = await _aread_capped(response)
+                    if response.status_code in policy.statuses:
+                        raise _RetryableStatus(response, body)
+                    return self._decode(response, body, what)
+        except _RetryableStatus as exc:
+            raise error_from_response(
+                exc.response.status_code, exc.body, exc.response.headers, what=what
+            ) from None
+        except httpx.TransportError as exc:
+            raise network_error(exc, f"{what} ({url.host})") from exc
+        raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+
+async def _aread_capped(response: httpx.Response) -> bytes:
+    """`_read_capped` for async responses."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > constants.MAX_JSON_BODY:
+                raise _too_large(response)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return b"".join(chunks)
+
+
+def _too_large(response: httpx.Response) -> errors.BadContent:
+    return errors.BadContent(
+        f"the answer from {response.request.url.host} is larger than "
+        f"{constants.MAX_JSON_BODY // 1024 // 1024} MiB; that is not an API answer"
+    )
+
+
 def _read_capped(response: httpx.Response) -> bytes:
     """Read a body, refusing anything larger than an API answer can be."""
     chunks: list[bytes] = []
@@ -427,9 +557,6 @@ def _read_capped(response: httpx.Response) -> bytes:
         size += len(chunk)
         if size > constants.MAX_JSON_BODY:
             response.close()
-            raise errors.BadContent(
-                f"the answer from {response.request.url.host} is larger than "
-                f"{constants.MAX_JSON_BODY // 1024 // 1024} MiB; that is not an API answer"
-            )
+            raise _too_large(response)
         chunks.append(chunk)
     return b"".join(chunks)
