@@ -1,14 +1,25 @@
-"""The Videos API endpoints, typed, on top of the HTTP core."""
+"""The Videos API endpoints, typed, on top of the HTTP core (sync and async alike)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from sora_cli import constants, errors
-from sora_cli.client import CREATE_POLICY, HttpCore
+from sora_cli.client import CREATE_POLICY, AsyncHttpCore, HttpCore, PauseGate, Response
 from sora_cli.models import Task
+
+CREATE_WHAT = "the API (create)"
+STATUS_WHAT = "the API (status)"
+AMBIGUOUS_HINT = (
+    "the request may have reached the API, so a task may exist and be charged when it "
+    "completes; it was not retried to avoid paying twice. Check your provider's dashboard "
+    "before trying again"
+)
 
 
 @dataclass(frozen=True)
@@ -21,23 +32,66 @@ class ImageUpload:
 
 
 @dataclass(frozen=True)
+class CreateRequest:
+    """The create call's parameters, as the reference documents them."""
+
+    prompt: str
+    model: str
+    size: str
+    seconds: int
+    image: ImageUpload | None = None
+    idempotency_key: str | None = None
+
+    def request_options(self) -> dict[str, Any]:
+        """multipart/form-data fields (`seconds` as a string) and headers."""
+        fields: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = [
+            ("model", (None, self.model, None)),
+            ("prompt", (None, self.prompt, None)),
+            ("size", (None, self.size, None)),
+            ("seconds", (None, str(self.seconds), None)),
+        ]
+        if self.image is not None:
+            image = self.image
+            fields.append(("input_reference", (image.filename, image.data, image.mime)))
+        headers = {"Idempotency-Key": self.idempotency_key or str(uuid.uuid4())}
+        return {"files": fields, "headers": headers, "policy": CREATE_POLICY, "what": CREATE_WHAT}
+
+
+@dataclass(frozen=True)
 class Polled:
     """A status answer plus the server's hint for the next poll."""
 
     task: Task
     poll_after: float | None  # seconds, from `openai-poll-after-ms`
 
+    @classmethod
+    def from_response(cls, response: Response) -> Polled:
+        """Parse a status answer and its `openai-poll-after-ms` header."""
+        poll_after: float | None = None
+        hint = response.headers.get("openai-poll-after-ms")
+        if hint:
+            try:
+                poll_after = max(constants.MIN_SERVER_POLL_DELAY, float(hint) / 1000)
+            except ValueError:
+                poll_after = None
+        return cls(Task.from_json(response.data), poll_after)
+
 
 def _may_have_created(exc: errors.NetworkError) -> bool:
     """After this failure of the create call, can a task exist on the server?"""
-    import httpx
-
     if isinstance(exc, errors.RateLimited):
         return False
     if isinstance(exc, errors.ServerError):
         return exc.status_code != 503  # 503: the service refused the request
     cause = exc.__cause__
     return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def explain_create_failure(exc: errors.NetworkError) -> None:
+    """Mark a failed create call that may still have created (and will charge) a task."""
+    if _may_have_created(exc):
+        exc.task_may_exist = True
+        exc.hint = AMBIGUOUS_HINT
 
 
 def task_path(task_id: str, suffix: str = "") -> str:
@@ -51,65 +105,45 @@ class VideosApi:
     def __init__(self, core: HttpCore):
         self.core = core
 
-    def create(
-        self,
-        *,
-        prompt: str,
-        model: str,
-        size: str,
-        seconds: int,
-        image: ImageUpload | None = None,
-        idempotency_key: str | None = None,
-    ) -> Task:
-        """POST /videos as multipart/form-data, as the reference documents.
-
-        Retried only where no task can have been created (connection refused, 429, 503);
-        the Idempotency-Key is shared by those retries.
-        """
-        fields: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = [
-            ("model", (None, model, None)),
-            ("prompt", (None, prompt, None)),
-            ("size", (None, size, None)),
-            ("seconds", (None, str(seconds), None)),
-        ]
-        if image is not None:
-            fields.append(("input_reference", (image.filename, image.data, image.mime)))
-        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+    def create(self, request: CreateRequest) -> Task:
+        """POST /videos. Retried only where no task can have been created (connection
+        refused, 429, 503); the Idempotency-Key is shared by those retries."""
         try:
-            response = self.core.request(
-                "POST",
-                "videos",
-                files=fields,
-                headers=headers,
-                policy=CREATE_POLICY,
-                what="the API (create)",
-            )
+            response = self.core.request("POST", "videos", **request.request_options())
         except errors.NetworkError as exc:
-            if not _may_have_created(exc):
-                raise
-            exc.task_may_exist = True
-            exc.hint = (
-                "the request may have reached the API, so a task may exist and be charged "
-                "when it completes; it was not retried to avoid paying twice. Check your "
-                "provider's dashboard before trying again"
-            )
+            explain_create_failure(exc)
             raise
         return Task.from_json(response.data)
 
     def retrieve(self, task_id: str) -> Polled:
         """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
-        response = self.core.request("GET", task_path(task_id), what="the API (status)")
-        poll_after: float | None = None
-        hint = response.headers.get("openai-poll-after-ms")
-        if hint:
-            try:
-                poll_after = max(constants.MIN_SERVER_POLL_DELAY, float(hint) / 1000)
-            except ValueError:
-                poll_after = None
-        return Polled(Task.from_json(response.data), poll_after)
+        return Polled.from_response(self.core.request("GET", task_path(task_id), what=STATUS_WHAT))
 
     def content_url(self, task: Task) -> str:
         """The status `url` (full URL or path) or the documented content route."""
         if task.url:
             return str(self.core.url(task.url))
         return str(self.core.url(task_path(task.id, "/content")))
+
+
+class AsyncVideosApi:
+    """The same endpoints over the async core (batch)."""
+
+    def __init__(self, core: AsyncHttpCore):
+        self.core = core
+
+    async def create(self, request: CreateRequest, gate: PauseGate | None = None) -> Task:
+        """Like `VideosApi.create`; `gate` shares Retry-After pauses between creates."""
+        try:
+            response = await self.core.request(
+                "POST", "videos", gate=gate, **request.request_options()
+            )
+        except errors.NetworkError as exc:
+            explain_create_failure(exc)
+            raise
+        return Task.from_json(response.data)
+
+    async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
+        """Like `VideosApi.retrieve`."""
+        response = await self.core.request("GET", task_path(task_id), what=STATUS_WHAT, gate=gate)
+        return Polled.from_response(response)

@@ -9,13 +9,16 @@ import typer
 from typer.core import TyperGroup
 
 from sora_cli import __version__
+from sora_cli.commands import batch as batch_cmd
 from sora_cli.commands import config as config_cmd
 from sora_cli.commands import demo as demo_cmd
+from sora_cli.commands import doctor as doctor_cmd
 from sora_cli.commands import download as download_cmd
 from sora_cli.commands import emulator as emulator_cmd
 from sora_cli.commands import generate as generate_cmd
 from sora_cli.commands import list as list_cmd
 from sora_cli.commands import status as status_cmd
+from sora_cli.commands import stream as stream_cmd
 from sora_cli.commands._common import DEBUG_STATE
 
 
@@ -33,6 +36,20 @@ class SoraGroup(TyperGroup):
             if isinstance(exc, SystemExit):
                 raise
             raise typer.Exit(report(exc)) from None
+
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """Tab completion (`_SORA_COMPLETE=...`), made fast: see `completion.fast_completion`."""
+        import os
+
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if not os.environ.get(var):
+            return
+        from sora_cli.completion import fast_completion
+
+        with fast_completion():
+            super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
 
 def report(exc: BaseException) -> int:
@@ -69,7 +86,7 @@ app = typer.Typer(
         "Make Sora 2 videos from a terminal, a shell script or a CI job.\n\n"
         'Try: sora demo  |  sora generate "a cat" --size 1280x720  |  sora list'
     ),
-    no_args_is_help=True,
+    invoke_without_command=True,  # a bare `sora` prints a short overview (exit 0)
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -85,6 +102,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
@@ -96,15 +114,22 @@ def root(
     """Make Sora 2 videos from a terminal, a shell script or a CI job."""
     DEBUG_STATE["root"] = debug
     DEBUG_STATE["debug"] = debug
+    if ctx.invoked_subcommand is None:
+        from sora_cli.commands.overview import show_overview
+
+        show_overview()
 
 
 app.command("generate")(generate_cmd.generate)
+app.command("stream")(stream_cmd.stream)
 app.command("status")(status_cmd.status)
 app.command("download")(download_cmd.download)
 app.command("list")(list_cmd.list_jobs)
+app.command("batch")(batch_cmd.batch)
 app.add_typer(config_cmd.app, name="config")
 app.command("emulator")(emulator_cmd.emulator)
 app.command("demo")(demo_cmd.demo)
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -220,6 +220,15 @@ class Console:
         """One JSON document on stdout."""
         self.result(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
+    def result_text(self, text: str) -> None:
+        """Text on stdout exactly as it came (`stream --raw`), flushed at once."""
+        self.stdout.write(redact(text))
+        self.stdout.flush()
+
+    def result_json_line(self, data: Any) -> None:
+        """One compact JSON object per line (NDJSON)."""
+        self.result(json.dumps(data, ensure_ascii=False, default=str))
+
     # -- messages (stderr) --
 
     def _err(self, text: str) -> None:

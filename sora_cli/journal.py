@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     batch_key     TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at DESC);
+CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_key);
+CREATE TABLE IF NOT EXISTS batches (
+    id         TEXT PRIMARY KEY,
+    source     TEXT,
+    created_at REAL NOT NULL,
+    lines      TEXT NOT NULL
+);
 """
 
 
@@ -151,6 +158,34 @@ class Journal:
         """The task with this id, if this machine created it."""
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _to_record(row) if row else None
+
+    def delete(self, job_id: str) -> None:
+        """Remove a row (a create intent replaced by the real task)."""
+        with self._write():
+            self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def for_batch(self, batch_id: str) -> list[JobRecord]:
+        """Every row of one batch, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM jobs WHERE batch_id = ? ORDER BY created_at, rowid", (batch_id,)
+        )
+        return [_to_record(row) for row in rows]
+
+    def save_batch(self, batch_id: str, source: str, lines_json: str) -> None:
+        """Remember a batch's lines so `sora batch --resume ID` works without the file."""
+        with self._write():
+            self._db.execute(
+                "INSERT INTO batches (id, source, created_at, lines) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET source = excluded.source, lines = excluded.lines",
+                (batch_id, source, time.time(), lines_json),
+            )
+
+    def load_batch(self, batch_id: str) -> tuple[str, str] | None:
+        """(source, lines JSON) of a saved batch."""
+        row = self._db.execute(
+            "SELECT source, lines FROM batches WHERE id = ?", (batch_id,)
+        ).fetchone()
+        return (row["source"], row["lines"]) if row else None
 
     def list(self, limit: int | None = None) -> list[JobRecord]:
         """Tasks, newest first."""

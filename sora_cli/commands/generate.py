@@ -129,6 +129,7 @@ def _run(
     from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
     import uuid
 
+    from sora_cli.api import CreateRequest
     from sora_cli.errors import NetworkError, UsageError
     from sora_cli.inputs import read_prompt
     from sora_cli.jobs import raise_if_failed, record_for, unknown_record
@@ -152,14 +153,7 @@ def _run(
     api = rt.api()
     key = str(uuid.uuid4())
     try:
-        task = api.create(
-            prompt=prompt,
-            model=model,
-            size=size,
-            seconds=seconds,
-            image=upload,
-            idempotency_key=key,
-        )
+        task = api.create(CreateRequest(prompt, model, size, seconds, upload, key))
     except NetworkError as exc:
         if exc.task_may_exist:
             with rt.journal() as journal:

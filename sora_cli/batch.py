@@ -1,0 +1,419 @@
+"""Batch generation at the API's documented concurrency limits (reference "Batch Generation":
+create 10-30 at once, poll with at most 10 in flight, download with at most 5).
+
+Each line's task is journaled under the batch id and the line's identity the moment it is
+created, after an intent row written just before the request; a re-run re-attaches to those
+tasks instead of paying again. Progress leaves through a `BatchObserver`; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sora_cli import errors
+from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, Polled, task_path
+from sora_cli.batch_input import BatchLine
+from sora_cli.client import HttpCore, PauseGate
+from sora_cli.download import download_file
+from sora_cli.exit_codes import ExitCode, exit_code_for
+from sora_cli.jobs import journal_changes, record_for
+from sora_cli.journal import JobRecord, Journal
+from sora_cli.models import Task, TaskState
+from sora_cli.outputs import default_filename
+from sora_cli.profiles import Profile
+
+INTENT_STATUS = "creating"  # a create request about to be sent; its id is not known yet
+
+
+@dataclass
+class BatchOptions:
+    """Limits and policies of one batch run."""
+
+    output_dir: Path
+    poll_interval: float
+    timeout: float  # per task, from the moment it was created or re-attached
+    create_concurrency: int = 10
+    poll_concurrency: int = 10
+    download_concurrency: int = 5
+    max_cost: float | None = None
+    fail_fast: bool = False
+    force: bool = False
+    retry_failed: bool = False  # a line whose task failed gets a new task (failures are free)
+
+
+@dataclass
+class LineResult:
+    """How one line ended."""
+
+    line: BatchLine
+    outcome: str  # completed | failed | skipped | not_finished | error | cancelled
+    task_id: str | None = None
+    file: str | None = None
+    error: str | None = None
+    exit_code: int = 0
+    cost: float | None = None
+    reattached: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """One NDJSON object per finished line."""
+        return {
+            "type": "line",
+            "line": self.line.number,
+            "key": self.line.key,
+            "prompt": self.line.prompt,
+            "outcome": self.outcome,
+            "task_id": self.task_id,
+            "file": self.file,
+            "error": self.error,
+            "exit_code": self.exit_code,
+            "cost": self.cost,
+            "reattached": self.reattached,
+        }
+
+
+class BatchObserver(Protocol):
+    """Where the runner reports to (a display, NDJSON, or nothing)."""
+
+    def created(self, line: BatchLine, task_id: str, reattached: bool) -> None: ...
+    def progress(self, line: BatchLine, task: Task) -> None: ...
+    def finished(self, result: LineResult) -> None: ...
+    def notice(self, message: str) -> None: ...
+
+
+class _Skipped(Exception):
+    """A line that will not get a task after all (creation stopped while it waited)."""
+
+    def __init__(self, result: LineResult | None):
+        super().__init__("skipped")
+        assert result is not None
+        self.result = result
+
+
+@dataclass
+class _Shared:
+    create: asyncio.Semaphore
+    poll: asyncio.Semaphore
+    download: asyncio.Semaphore
+    create_gate: PauseGate = field(default_factory=PauseGate)
+    poll_gate: PauseGate = field(default_factory=PauseGate)
+    committed_cost: float = 0.0
+    stop_creating: errors.SoraError | None = None
+    stop_all: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class BatchRunner:
+    """Runs the lines of one batch concurrently within the caps."""
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        lines: list[BatchLine],
+        profile: Profile,
+        base_url: str,
+        api: AsyncVideosApi,
+        downloads: HttpCore,
+        journal: Journal,
+        options: BatchOptions,
+        observer: BatchObserver,
+        load_image: Callable[[str, str], ImageUpload],
+    ):
+        self.batch_id = batch_id
+        self.lines = lines
+        self.profile = profile
+        self.base_url = base_url
+        self.api = api
+        self.downloads = downloads
+        self.journal = journal
+        self.options = options
+        self.observer = observer
+        self.load_image = load_image
+
+    async def run(self) -> list[LineResult]:
+        """Every line's result, in file order."""
+        o = self.options
+        shared = _Shared(
+            asyncio.Semaphore(o.create_concurrency),
+            asyncio.Semaphore(o.poll_concurrency),
+            asyncio.Semaphore(o.download_concurrency),
+        )
+        known = {r.batch_key: r for r in self.journal.for_batch(self.batch_id) if r.batch_key}
+        for record in known.values():
+            if record.kind == "async" and record.status != INTENT_STATUS:
+                shared.committed_cost += self._price(record.model, record.size, record.seconds)
+        tasks = [
+            asyncio.create_task(self._guarded(line, known.get(line.key), shared))
+            for line in self.lines
+        ]
+        stopper = asyncio.create_task(shared.stop_all.wait())
+        pending: set[asyncio.Task[Any]] = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(
+                pending | {stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+            pending.discard(stopper)
+            if stopper in done:
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                break
+        stopper.cancel()
+        results = []
+        for line, task in zip(self.lines, tasks, strict=True):
+            if task.cancelled():
+                result = LineResult(
+                    line,
+                    "cancelled",
+                    task_id=self._id_for(line),
+                    error="stopped by --fail-fast",
+                    exit_code=int(ExitCode.NOT_FINISHED),
+                )
+                self.observer.finished(result)
+            else:
+                result = task.result()  # a bug in a line surfaces here, as it should
+            results.append(result)
+        return results
+
+    def _id_for(self, line: BatchLine) -> str | None:
+        for record in self.journal.for_batch(self.batch_id):
+            if record.batch_key == line.key and record.status != INTENT_STATUS:
+                return record.id
+        return None
+
+    def _price(self, model: str | None, size: str | None, seconds: str | int | None) -> float:
+        try:
+            price = self.profile.price(model or "", size or "", int(seconds or 0))
+        except ValueError:
+            price = None
+        return price or 0.0
+
+    async def _guarded(
+        self, line: BatchLine, known: JobRecord | None, shared: _Shared
+    ) -> LineResult:
+        try:
+            result = await self._run_line(line, known, shared)
+        except errors.SoraError as exc:
+            task_id = exc.task_id
+            result = LineResult(
+                line,
+                "error",
+                task_id=task_id,
+                error=exc.message,
+                exit_code=int(exit_code_for(exc)),
+            )
+        if result.outcome in ("failed", "error") and self.options.fail_fast:
+            shared.stop_all.set()
+        self.observer.finished(result)
+        return result
+
+    async def _run_line(
+        self, line: BatchLine, known: JobRecord | None, shared: _Shared
+    ) -> LineResult:
+        if known is not None and self.options.retry_failed and known.status == "failed":
+            known = None
+        if known is not None and known.status != INTENT_STATUS and known.kind == "async":
+            task_id = known.id
+            if known.file and Path(known.file).exists():
+                return self._done_result(line, known, reattached=True)
+            self.observer.created(line, task_id, True)
+            reattached = True
+        else:
+            skipped = self._skip_reason(line, shared)
+            if skipped is not None:
+                return skipped
+            try:
+                task_id = await self._create(line, known, shared)
+            except _Skipped as skip:
+                return skip.result
+            reattached = False
+        task = await self._wait(line, task_id, shared)
+        if task.state is not TaskState.COMPLETED:
+            return LineResult(
+                line,
+                "failed",
+                task_id=task_id,
+                error=task.failure_text(),
+                exit_code=int(ExitCode.GENERATION_FAILED),
+                reattached=reattached,
+            )
+        dest = self.options.output_dir / (line.output or default_filename(task_id))
+        record = self.journal.get(task_id)
+        ours = record is not None and record.file == str(dest.resolve())
+        if dest.exists() and not ours and not self.options.force:
+            raise errors.UsageError(
+                f"{dest} already exists (use --force to overwrite)", task_id=task_id
+            )
+        if not (ours and dest.exists()):
+            url = self.api.core.url(task.url or task_path(task_id, "/content"))
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                async with shared.download:
+                    await asyncio.to_thread(download_file, self.downloads, str(url), dest)
+            except OSError as exc:
+                raise errors.UsageError(
+                    f"cannot write {dest}: {exc.strerror}; the task is kept", task_id=task_id
+                ) from exc
+            self.journal.update(task_id, file=str(dest.resolve()), downloaded_at=time.time())
+        final = self.journal.get(task_id)
+        assert final is not None
+        return self._done_result(line, final, reattached=reattached)
+
+    def _done_result(self, line: BatchLine, record: JobRecord, *, reattached: bool) -> LineResult:
+        return LineResult(
+            line,
+            "completed",
+            task_id=record.id,
+            file=record.file,
+            cost=self._price(record.model, record.size, record.seconds),
+            reattached=reattached,
+        )
+
+    def _skip_reason(self, line: BatchLine, shared: _Shared) -> LineResult | None:
+        if shared.stop_creating is not None:
+            exc = shared.stop_creating
+            return LineResult(
+                line,
+                "skipped",
+                error=f"not created: {exc.message}",
+                exit_code=int(exit_code_for(exc)),
+            )
+        price = self._price(line.model, line.size, line.seconds)
+        cap = self.options.max_cost
+        if cap is not None and shared.committed_cost + price > cap + 1e-9:
+            return LineResult(
+                line,
+                "skipped",
+                error=f"not created: --max-cost {cap:g} USD would be passed",
+                exit_code=int(ExitCode.NOT_FINISHED),  # still to do: re-run with a higher cap
+            )
+        shared.committed_cost += price  # reserved before awaiting, so the cap holds
+        return None
+
+    async def _create(self, line: BatchLine, known: JobRecord | None, shared: _Shared) -> str:
+        # A deterministic Idempotency-Key: a server that honours it dedupes the re-send after
+        # a kill between the request and the journal write.
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{self.batch_id}:{line.key}"))
+        intent_id = f"creating-{key[:13]}"
+        if known is not None and known.status == INTENT_STATUS:
+            self.observer.notice(
+                f"line {line.number}: a previous run was stopped while creating its task; "
+                "sending again with the same Idempotency-Key"
+            )
+        image = None
+        if line.image:
+            image = await asyncio.to_thread(self.load_image, line.image, line.size)
+        request = CreateRequest(line.prompt, line.model, line.size, line.seconds, image, key)
+        async with shared.create:
+            if shared.stop_creating is not None:  # it happened while this line waited its turn
+                shared.committed_cost -= self._price(line.model, line.size, line.seconds)
+                raise _Skipped(self._skip_reason(line, shared))
+            intent = JobRecord(
+                id=intent_id,
+                kind="intent",
+                profile=self.profile.name,
+                base_url=self.base_url,
+                model=line.model,
+                prompt=line.prompt,
+                size=line.size,
+                seconds=str(line.seconds),
+                status=INTENT_STATUS,
+                batch_id=self.batch_id,
+                batch_key=line.key,
+            )
+            self.journal.record(intent)
+            try:
+                task = await self.api.create(request, gate=shared.create_gate)
+            except (errors.AuthError, errors.BalanceError) as exc:
+                shared.stop_creating = exc
+                self.journal.delete(intent_id)
+                self.observer.notice(f"{exc.message}: no more tasks will be created")
+                raise
+            except errors.SoraError as exc:
+                if not getattr(exc, "task_may_exist", False):
+                    self.journal.delete(intent_id)
+                raise
+        record = record_for(
+            task,
+            profile=self.profile.name,
+            base_url=self.base_url,
+            prompt=line.prompt,
+            model=line.model,
+            size=line.size,
+            seconds=line.seconds,
+        )
+        record.batch_id, record.batch_key = self.batch_id, line.key
+        self.journal.record(record)
+        self.journal.delete(intent_id)
+        self.observer.created(line, task.id, False)
+        return task.id
+
+    async def _wait(self, line: BatchLine, task_id: str, shared: _Shared) -> Task:
+        deadline = time.monotonic() + self.options.timeout
+        last: tuple[str, int | None] | None = None
+        while True:
+            async with shared.poll:
+                polled: Polled = await self.api.retrieve(task_id, gate=shared.poll_gate)
+            task = polled.task
+            if (task.status, task.progress) != last:
+                last = (task.status, task.progress)
+                self.journal.update(task_id, **journal_changes(task))
+                self.observer.progress(line, task)
+            if task.state.is_final:
+                return task
+            delay = (
+                polled.poll_after if polled.poll_after is not None else self.options.poll_interval
+            )
+            if time.monotonic() + delay >= deadline:
+                raise errors.NotFinished(
+                    f"task {task_id} is still {task.status} after {self.options.timeout:g} s",
+                    task_id=task_id,
+                )
+            await asyncio.sleep(delay)
+
+
+def summarise(results: list[LineResult]) -> dict[str, Any]:
+    """Counts, cost of completed tasks, and the exit code of the whole batch."""
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    cost = round(sum(r.cost or 0.0 for r in results if r.outcome == "completed"), 4)
+    return {
+        "type": "summary",
+        "lines": len(results),
+        "completed": counts.get("completed", 0),
+        "failed": counts.get("failed", 0),
+        "skipped": counts.get("skipped", 0),
+        "not_finished": counts.get("cancelled", 0)
+        + sum(1 for r in results if r.outcome == "error" and r.exit_code == ExitCode.NOT_FINISHED),
+        "errors": sum(1 for r in results if r.outcome == "error"),
+        "cost_usd": cost,
+        "exit_code": batch_exit_code(results),
+    }
+
+
+# The most serious outcome decides the exit code of the whole batch.
+_PRIORITY = (
+    ExitCode.AUTH,
+    ExitCode.BALANCE,
+    ExitCode.USAGE,
+    ExitCode.NETWORK,
+    ExitCode.NOT_FOUND,
+    ExitCode.NOT_FINISHED,
+    ExitCode.GENERATION_FAILED,
+)
+
+
+def batch_exit_code(results: list[LineResult]) -> int:
+    """0 when every line completed, else the most serious code among the others."""
+    # Lines cancelled by --fail-fast don't count: the line that stopped the batch does.
+    codes = {r.exit_code for r in results if r.outcome not in ("completed", "cancelled")}
+    for code in _PRIORITY:
+        if int(code) in codes:
+            return int(code)
+    return int(ExitCode.OK)

@@ -1,0 +1,285 @@
+"""`sora batch FILE`: many prompts at once, within the API's concurrency limits, resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sora_cli.commands._common import (
+    ApiKeyOpt,
+    BaseUrlOpt,
+    CommonArgs,
+    DebugOpt,
+    JsonOpt,
+    PollOpt,
+    ProfileOpt,
+    QuietOpt,
+    Runtime,
+    TimeoutOpt,
+    make_runtime,
+)
+
+if TYPE_CHECKING:
+    from sora_cli.api import ImageUpload
+    from sora_cli.batch import BatchOptions, LineResult
+    from sora_cli.batch_input import BatchLine
+
+
+def batch(
+    file: Annotated[
+        str | None,
+        typer.Argument(
+            help="Prompts: one per line, or JSON Lines; - reads stdin.", show_default=False
+        ),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-O",
+            help="Where videos go [default: current directory].",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume", help="Resume a batch by id, without its file.", show_default=False
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every line and print the cost; send nothing.")
+    ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="Stop creating tasks once their estimate would pass USD.",
+            show_default=False,
+            min=0,
+        ),
+    ] = None,
+    create_concurrency: Annotated[
+        int, typer.Option("--create-concurrency", help="Creates in flight (1-30).", min=1, max=30)
+    ] = 10,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failed line.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Give lines whose task failed a new task.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    profile: ProfileOpt = None,
+    timeout: TimeoutOpt = None,
+    poll_interval: PollOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Generate many videos at once, at the API's concurrency limits; never pays twice.
+
+    Each line's task is journaled under the batch id before it is polled. Re-running the
+    same file (or --resume BATCH_ID) re-attaches to existing tasks, downloads finished ones
+    that are missing, and creates tasks only for lines that never got one. JSON Lines
+    objects take prompt and optional size, seconds, model, image, output, id. Polls stay
+    at most 10 in flight and downloads at most 5 (reference "Batch Generation").
+
+    Exit 0 when every line completed, 5 when some failed, else the most serious code.
+    With --json: one JSON object per finished line, then a summary object.
+
+    Example: sora batch prompts.jsonl --output-dir out/ --json
+    """
+    rt = make_runtime(
+        CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
+    )
+    from sora_cli.batch import BatchOptions
+
+    if resume and output_dir is None:  # a resumed batch keeps its output directory
+        with rt.journal() as journal:
+            saved = journal.load_batch(resume)
+        output_dir = Path(saved[0]) if saved else None
+    out = (output_dir or rt.settings.output_dir or Path.cwd()).expanduser()
+    options = BatchOptions(
+        output_dir=out,
+        poll_interval=rt.settings.poll_interval,
+        timeout=rt.settings.timeout,
+        create_concurrency=create_concurrency,
+        max_cost=max_cost,
+        fail_fast=fail_fast,
+        force=force,
+        retry_failed=retry_failed,
+    )
+    try:
+        code = _run(rt, file, resume, dry_run, options)
+    finally:
+        rt.close()
+    if code:
+        raise typer.Exit(code)
+
+
+def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str, list[BatchLine]]:
+    """(batch id, lines) from the file, stdin, or the journal's copy of a batch."""
+    import json
+    import sys
+
+    from sora_cli.batch_input import BatchLine, Defaults, batch_id_for, parse_batch
+    from sora_cli.errors import UsageError
+
+    if resume:
+        if file:
+            raise UsageError("give a FILE or --resume BATCH_ID, not both")
+        with rt.journal() as journal:
+            saved = journal.load_batch(resume)
+        if saved is None:
+            raise UsageError(f"no batch {resume} in the journal", hint="see `sora list`")
+        return resume, [BatchLine.from_json(d) for d in json.loads(saved[1])]
+    if file is None:
+        raise UsageError("no batch file given", hint="sora batch prompts.txt (or - for stdin)")
+    if file == "-":
+        text, identity, source = sys.stdin.read(), None, "stdin"
+    else:
+        path = Path(file).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read batch file {file}: {exc}") from None
+        identity, source = f"file:{path.resolve()}", file
+    s = rt.settings
+    lines = parse_batch(
+        text,
+        source=source,
+        profile=s.profile,
+        defaults=Defaults(s.size, s.seconds, s.model),
+        check_image=lambda spec, size: _check_image(rt, spec, size),
+    )
+    return batch_id_for(identity or f"stdin:{text}"), lines
+
+
+def _check_image(rt: Runtime, spec: str, size: str) -> None:
+    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file
+
+    if is_url(spec):
+        check_image_url(spec)  # fetched (and its size checked) when its line is created
+        return
+    check_image(read_image_file(Path(spec).expanduser()), spec, size, rt.console.warn)
+
+
+def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
+    from sora_cli.commands.generate import _load_image
+
+    return _load_image(rt, spec, size)
+
+
+def _run(
+    rt: Runtime, file: str | None, resume: str | None, dry_run: bool, options: BatchOptions
+) -> int:
+    from sora_cli.outputs import precheck_output
+
+    batch_id, lines = _read_source(rt, file, resume)
+    profile = rt.settings.profile
+    prices = [profile.price(ln.model, ln.size, ln.seconds) or 0.0 for ln in lines]
+    if dry_run:
+        plan = {
+            "type": "plan",
+            "batch_id": batch_id,
+            "lines": len(lines),
+            "estimated_cost_usd": round(sum(prices), 4),
+            "profile": profile.name,
+        }
+        if rt.json:
+            rt.console.result_json(plan)
+        else:
+            rt.console.result(
+                f"{len(lines)} tasks, estimated ${sum(prices):.2f} if all complete "
+                f"({profile.name} prices; failed tasks are free); batch {batch_id}"
+            )
+        return 0
+    rt.settings.require_api_key()
+    precheck_output(str(options.output_dir), None, options.force)
+    return _execute(rt, batch_id, lines, options)
+
+
+def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> int:
+    import asyncio
+    import json
+
+    from sora_cli.api import AsyncVideosApi
+    from sora_cli.batch import BatchRunner, summarise
+    from sora_cli.batch_display import BatchDisplay
+    from sora_cli.client import AsyncHttpCore
+    from sora_cli.errors import Interrupted
+
+    s = rt.settings
+    display = BatchDisplay(rt.console, len(lines), json_lines=rt.json)
+
+    async def main() -> list[LineResult]:
+        core = AsyncHttpCore(
+            s.base_url,
+            s.require_api_key(),
+            on_retry=rt._on_retry,
+            debug_log=rt.console.debug if s.debug else None,
+        )
+        try:
+            with rt.journal() as journal:
+                journal.save_batch(
+                    batch_id, str(options.output_dir), json.dumps([ln.to_json() for ln in lines])
+                )
+                runner = BatchRunner(
+                    batch_id=batch_id,
+                    lines=lines,
+                    profile=s.profile,
+                    base_url=s.base_url,
+                    api=AsyncVideosApi(core),
+                    downloads=rt.core(),
+                    journal=journal,
+                    options=options,
+                    observer=display,
+                    load_image=lambda spec, size: _load_image(rt, spec, size),
+                )
+                return await runner.run()
+        finally:
+            await core.aclose()
+
+    rt.console.info(f"batch {batch_id}: {len(lines)} lines")
+    try:
+        results = asyncio.run(main())
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; every task of batch {batch_id} created so far is in the journal",
+            hint=f"resume with: sora batch --resume {batch_id}",
+        ) from None
+    finally:
+        display.close()
+    summary = summarise(results)
+    summary["batch_id"] = batch_id
+    if rt.json:
+        rt.console.result_json_line(summary)
+    _print_summary(rt, summary)
+    return int(summary["exit_code"])
+
+
+def _print_summary(rt: Runtime, summary: dict[str, object]) -> None:
+    parts = [
+        f"{summary[k]} {k.replace('_', ' ')}"
+        for k in ("completed", "failed", "skipped", "not_finished", "errors")
+        if summary[k]
+    ]
+    rt.console.info(
+        f"batch {summary['batch_id']}: {', '.join(parts) or 'nothing to do'}; "
+        f"cost of completed videos ${summary['cost_usd']:.2f}"
+    )
+    if summary["failed"]:
+        rt.console.info(
+            "give failed lines a new task: "
+            f"sora batch --resume {summary['batch_id']} --retry-failed"
+        )
+    elif summary["exit_code"]:
+        rt.console.info(
+            f"re-run to finish what is missing: sora batch --resume {summary['batch_id']}"
+        )

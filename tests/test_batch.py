@@ -1,0 +1,240 @@
+"""`sora batch` against the emulator: caps, resume without double-paying, cost, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sora_cli.emulator import Emulator, EmulatorConfig
+from tests.helpers import TEST_KEY, Cli, journal_rows, loads
+
+
+def _write(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _ndjson(stdout: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_fifty_lines_complete_within_the_documented_caps(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(
+        tmp_path, "p.txt", ["# fifty cats", ""] + [f"cat number {i}" for i in range(50)]
+    )
+    out = tmp_path / "out"
+    result = cli("batch", str(prompts), "--output-dir", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    records = _ndjson(result.stdout)
+    lines, summary = records[:-1], records[-1]
+    assert len(lines) == 50 and all(r["outcome"] == "completed" for r in lines)
+    assert summary["type"] == "summary" and summary["completed"] == 50
+    assert summary["cost_usd"] == pytest.approx(7.5)
+    assert len(list(out.glob("*.mp4"))) == 50
+    peaks = cli.stats()["max_in_flight"]
+    assert 1 < peaks["create"] <= 10
+    assert peaks["status"] <= 10
+    assert peaks["content"] <= 5
+    assert set(cli.stats()["creates_by_prompt"].values()) == {1}
+
+
+def test_create_concurrency_flag_is_capped_at_30(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(tmp_path, "p.txt", [f"dog {i}" for i in range(40)])
+    result = cli("batch", str(prompts), "-O", str(tmp_path), "--create-concurrency", "30", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert cli.stats()["max_in_flight"]["create"] <= 30
+    assert cli("batch", str(prompts), "--create-concurrency", "31").exit_code == 2
+
+
+def test_dry_run_sends_nothing_and_prices_the_lines(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(
+        tmp_path,
+        "p.jsonl",
+        [
+            '{"prompt": "a", "seconds": 15}',
+            '{"prompt": "b", "size": "landscape"}',
+            '{"prompt": "c"}',
+        ],
+    )
+    result = cli("batch", str(prompts), "--dry-run", "--json")
+    assert result.exit_code == 0
+    plan = loads(result.stdout)
+    assert plan["lines"] == 3 and plan["estimated_cost_usd"] == pytest.approx(0.45)
+    assert cli.stats()["requests"] == []
+
+
+def test_invalid_lines_are_all_reported_and_nothing_is_sent(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(
+        tmp_path,
+        "p.jsonl",
+        [
+            '{"prompt": "fine"}',
+            '{"prompt": "bad size", "size": "640x480"}',
+            '{"prompt": "bad json"',
+            '{"prompt": "escape", "output": "../../x.mp4"}',
+            '{"prompt": "dup", "output": "a.mp4"}',
+            '{"prompt": "dup2", "output": "A.mp4"}',
+            '{"prompt": "", "seconds": 10}',
+            '{"prompt": "img", "image": "/nope/missing.png"}',
+        ],
+    )
+    result = cli("batch", str(prompts))
+    assert result.exit_code == 2
+    for number in (2, 3, 4, 6, 7, 8):
+        assert f"p.jsonl:{number}:" in result.stderr
+    assert "p.jsonl:1:" not in result.stderr and "p.jsonl:5:" not in result.stderr
+    assert cli.stats()["requests"] == []
+
+
+def test_one_content_violation_fails_its_line_and_the_batch_goes_on(
+    cli: Cli, tmp_path: Path
+) -> None:
+    lines = [f"bird {i}" for i in range(6)] + ["bad [emulator:content-violation]"]
+    result = cli("batch", str(_write(tmp_path, "p.txt", lines)), "-O", str(tmp_path), "--json")
+    assert result.exit_code == 5
+    records = _ndjson(result.stdout)
+    outcomes = {r["prompt"]: r["outcome"] for r in records if r["type"] == "line"}
+    assert outcomes["bad [emulator:content-violation]"] == "failed"
+    assert sum(1 for o in outcomes.values() if o == "completed") == 6
+    assert records[-1]["cost_usd"] == pytest.approx(0.9)  # failed tasks are free
+    assert "--retry-failed" in result.stderr
+
+
+def test_max_cost_stops_creating(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(tmp_path, "p.txt", [f"fish {i}" for i in range(5)])
+    result = cli(
+        "batch",
+        str(prompts),
+        "-O",
+        str(tmp_path),
+        "--max-cost",
+        "0.45",
+        "--create-concurrency",
+        "1",
+        "--json",
+    )
+    assert result.exit_code == 6
+    summary = _ndjson(result.stdout)[-1]
+    assert summary["completed"] == 3 and summary["skipped"] == 2
+    assert sum(cli.stats()["creates_by_prompt"].values()) == 3
+
+
+def test_429_storm_pauses_creates_and_completes(cli: Cli, tmp_path: Path) -> None:
+    cli.fault(route="create", status=429, retry_after="0.3", times=6)
+    prompts = _write(tmp_path, "p.txt", [f"owl {i}" for i in range(12)])
+    result = cli("batch", str(prompts), "-O", str(tmp_path), "-q")
+    assert result.exit_code == 0, result.stderr
+    creates = [r for r in cli.stats()["requests"] if r["route"] == "create"]
+    assert sum(1 for r in creates if r["status"] == 429) == 6
+    assert set(cli.stats()["creates_by_prompt"].values()) == {1}
+
+
+def test_402_stops_creating_but_running_tasks_finish(cli: Cli, tmp_path: Path) -> None:
+    cli.fault(route="create", delay=0.01)  # the first create goes through normally
+    cli.fault(route="create", status=402)  # the second meets an empty balance
+    prompts = _write(tmp_path, "p.txt", [f"yak {i}" for i in range(4)])
+    result = cli("batch", str(prompts), "-O", str(tmp_path), "--create-concurrency", "1", "--json")
+    assert result.exit_code == 4
+    records = [r for r in _ndjson(result.stdout) if r["type"] == "line"]
+    assert sorted(r["outcome"] for r in records) == ["completed", "error", "skipped", "skipped"]
+    assert "no more tasks will be created" in result.stderr
+
+
+def test_fail_fast_stops_at_the_first_failure(cli: Cli, tmp_path: Path) -> None:
+    lines = ["bad [emulator:content-violation]"] + [f"slow {i} [emulator:stuck]" for i in range(3)]
+    result = cli("batch", str(_write(tmp_path, "p.txt", lines)), "--fail-fast", "--json")
+    assert result.exit_code == 5
+    outcomes = sorted(r["outcome"] for r in _ndjson(result.stdout) if r["type"] == "line")
+    assert outcomes == ["cancelled", "cancelled", "cancelled", "failed"]
+
+
+def test_outputs_per_line_and_resume_by_id(cli: Cli, tmp_path: Path, sora_home: Path) -> None:
+    prompts = _write(
+        tmp_path,
+        "p.jsonl",
+        [
+            '{"prompt": "one", "output": "named/first"}',
+            '{"prompt": "two", "id": "second"}',
+        ],
+    )
+    out = tmp_path / "out"
+    result = cli("batch", str(prompts), "-O", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (out / "named" / "first.mp4").read_bytes()[4:8] == b"ftyp"
+    batch_id = _ndjson(result.stdout)[-1]["batch_id"]
+    assert {r["batch_id"] for r in journal_rows(sora_home)} == {batch_id}
+    (out / "named" / "first.mp4").unlink()  # a missing video is downloaded again on resume
+    result = cli("batch", "--resume", str(batch_id), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (out / "named" / "first.mp4").exists()
+    assert set(cli.stats()["creates_by_prompt"].values()) == {1}
+    assert cli("batch", "--resume", "b-nope").exit_code == 2
+
+
+def test_stdin_batch(cli: Cli, tmp_path: Path) -> None:
+    result = cli("batch", "-", "-O", str(tmp_path), "-q", input="from stdin one\nfrom stdin two\n")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+
+
+@pytest.fixture
+def slow_emulator() -> Iterator[Emulator]:
+    server = Emulator(
+        EmulatorConfig(port=0, queue_seconds=0.2, gen_seconds=2.0, poll_after_ms=100)
+    ).start()
+    yield server
+    server.stop()
+
+
+def test_killed_batch_rerun_pays_nothing_twice(
+    slow_emulator: Emulator, sora_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts = _write(tmp_path, "p.txt", [f"heron {i}" for i in range(30)])
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": slow_emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sora_cli",
+            "batch",
+            str(prompts),
+            "-O",
+            str(out),
+            "--create-concurrency",
+            "5",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        db = sora_home / "jobs.sqlite3"
+        if db.exists() and len(journal_rows(sora_home)) >= 12:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    monkeypatch.setenv("SORA_BASE_URL", slow_emulator.base_url)
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    result = Cli(slow_emulator)("batch", str(prompts), "-O", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert len(list(out.glob("*.mp4"))) == 30
+    creates = slow_emulator.stats()["creates_by_prompt"]
+    assert len(creates) == 30 and set(creates.values()) == {1}
+    assert any(r["reattached"] for r in _ndjson(result.stdout) if r["type"] == "line")
