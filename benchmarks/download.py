@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _util import median_run, verdict  # noqa: E402
+from _util import median_run, verdict
 
 KEY = "sk-emulator-bench"
 
@@ -27,8 +27,19 @@ KEY = "sk-emulator-bench"
 @contextmanager
 def emulator(video_bytes: int | None) -> Iterator[str]:
     """An emulator in its own process (no GIL shared with anyone); yields its base URL."""
-    argv = [sys.executable, "-m", "sora_cli.emulator", "--port", "0", "--queue-seconds", "0",
-            "--gen-seconds", "0.2", "--poll-after-ms", "100"]
+    argv = [
+        sys.executable,
+        "-m",
+        "sora_cli.emulator",
+        "--port",
+        "0",
+        "--queue-seconds",
+        "0",
+        "--gen-seconds",
+        "0.2",
+        "--poll-after-ms",
+        "100",
+    ]
     if video_bytes:
         argv += ["--video-bytes", str(video_bytes)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -44,7 +55,10 @@ def make_task(sora: str, env: dict[str, str]) -> str:
     """A completed task on the emulator that `env` points at."""
     return subprocess.run(
         [sora, "generate", "benchmark", "--no-download", "-q"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
@@ -88,8 +102,10 @@ def main() -> int:
     print(f"wall ratio          {ratio:6.2f}  (target <= 1.1)  {verdict(ratio, 1.1)}")
     print(f"sora fixed cost     {fixed.wall:6.2f} s  (start-up, status call, journal; tiny file)")
     print(f"transfer-only ratio {transfer / base.wall:6.2f}  (sora minus its fixed cost, vs curl)")
-    print(f"sora peak RSS       {timed.rss_mib:6.1f} MiB  (target <= 50)  "
-          f"{verdict(timed.rss_mib, 50)}")
+    print(
+        f"sora peak RSS       {timed.rss_mib:6.1f} MiB  (target <= 50)  "
+        f"{verdict(timed.rss_mib, 50)}"
+    )
     failed = ratio > 1.1 * args.slack or timed.rss_mib > 50 * args.slack
     return 1 if args.check and failed else 0
 

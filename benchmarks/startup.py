@@ -11,7 +11,7 @@ import shutil
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _util import median_run, verdict  # noqa: E402
+from _util import median_run, verdict
 
 TARGETS = {"--version": 1.2, "--help": 2.0}
 
