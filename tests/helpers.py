@@ -59,10 +59,14 @@ def journal_rows(home: Path) -> list[dict[str, Any]]:
     """The journal as plain dicts, read with sqlite3 directly (not through our code)."""
     import sqlite3
 
-    db = sqlite3.connect(home / "jobs.sqlite3")
+    db = sqlite3.connect(home / "jobs.sqlite3", timeout=10)
     db.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in db.execute("SELECT * FROM jobs ORDER BY created_at, rowid")]
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # another process is creating the journal right now
+            return []
+        raise
     finally:
         db.close()
 

@@ -188,8 +188,11 @@ def test_stdin_batch(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.fixture
 def slow_emulator() -> Iterator[Emulator]:
+    # A server that honours Idempotency-Key, as the zero-double-pay promise after a kill
+    # mid-create needs (DESIGN "HTTP behaviour"); see docs/RELIABILITY.md.
     server = Emulator(
-        EmulatorConfig(port=0, queue_seconds=0.2, gen_seconds=2.0, poll_after_ms=100)
+        EmulatorConfig(port=0, queue_seconds=0.2, gen_seconds=2.0, poll_after_ms=100,
+                       honour_idempotency=True)
     ).start()
     yield server
     server.stop()

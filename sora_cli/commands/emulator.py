@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from sora_cli.completion import complete_profile
+
 
 def emulator(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -16,7 +18,12 @@ def emulator(
         int, typer.Option("--cdn-port", help="Port of the video-link origin (0: any free).")
     ] = 0,
     profile: Annotated[
-        str, typer.Option("--profile", help="Emulate laozhang or openai values.")
+        str,
+        typer.Option(
+            "--profile",
+            help="Emulate laozhang or openai values.",
+            autocompletion=complete_profile,
+        ),
     ] = "laozhang",
     queue_seconds: Annotated[
         float, typer.Option("--queue-seconds", help="Seconds a task stays queued.")
@@ -37,6 +44,13 @@ def emulator(
         typer.Option("--video-bytes", help="Pad every video to this many bytes (benchmarks)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log requests.")] = False,
+    honour_idempotency: Annotated[
+        bool,
+        typer.Option(
+            "--honour-idempotency",
+            help="Answer a repeated Idempotency-Key with the task it already made.",
+        ),
+    ] = False,
 ) -> None:
     """Run the local emulator of the async and sync APIs: no key, no internet, no cost.
 
@@ -67,6 +81,7 @@ def emulator(
         api_key=api_key,
         video_bytes=video_bytes,
         verbose=verbose,
+        honour_idempotency=honour_idempotency,
     )
     try:
         server = Emulator(config).start()
