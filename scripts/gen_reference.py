@@ -15,6 +15,7 @@ END = "<!-- reference:end -->"
 COMMANDS = [
     [],
     ["generate"],
+    ["stream"],
     ["status"],
     ["download"],
     ["list"],

@@ -467,6 +467,54 @@ class HttpCore(_CoreBase):
         finally:
             response.close()
 
+    @contextmanager
+    def stream_post(
+        self,
+        path: str,
+        *,
+        json_body: Any,
+        headers: dict[str, str] | None = None,
+        policy: RetryPolicy = CREATE_POLICY,
+        read_timeout: float | None = None,
+        what: str,
+    ) -> Iterator[httpx.Response]:
+        """A POST read as it arrives (the sync API's SSE stream), retried per `policy`.
+
+        Error statuses are mapped like `request`'s before anything is yielded, so the
+        caller only sees a successful answer, unread (it checks the content type itself).
+        """
+        url = self.url(path)
+        options: dict[str, Any] = {"json": json_body, "headers": headers}
+        if read_timeout is not None:  # a stream may stay quiet longer than a JSON answer
+            options["timeout"] = httpx.Timeout(
+                connect=constants.CONNECT_TIMEOUT,
+                read=read_timeout,
+                write=constants.WRITE_TIMEOUT,
+                pool=constants.POOL_TIMEOUT,
+            )
+
+        def build() -> httpx.Request:
+            return self._client.build_request("POST", url, **options)
+
+        try:
+            response = self._send(build, policy)
+        except _RetryableStatus as exc:
+            raise error_from_response(
+                exc.response.status_code, exc.body, exc.response.headers, what=what
+            ) from None
+        except httpx.TransportError as exc:
+            raise network_error(exc, f"{what} ({url.host})") from exc
+        try:
+            if response.status_code >= 400:
+                try:
+                    body = _read_capped(response)
+                except httpx.TransportError as exc:
+                    raise network_error(exc, f"{what} ({url.host})") from exc
+                raise error_from_response(response.status_code, body, response.headers, what=what)
+            yield response
+        finally:
+            response.close()
+
 
 class AsyncHttpCore(_CoreBase):
     """The same core over `httpx.AsyncClient`, for batch's concurrent creates and polls."""

@@ -45,3 +45,9 @@ PLAIN_PROGRESS_STEP = 10  # non-TTY: one line per state change or per 10 %
 
 # --- journal ---
 JOURNAL_BUSY_TIMEOUT_MS = 10_000  # several sora processes may write at once (WAL + wait)
+
+# --- sync API stream (reference/laozhang-sync-api.txt) ---
+# The stream may stay silent while the task waits in the queue ("depends on peak hours"), and
+# a read timeout there loses a video already paid for, so this is far above READ_TIMEOUT.
+STREAM_READ_TIMEOUT = 300.0
+STREAM_LINK_TTL = 24 * 3600.0  # "Generated video URLs are valid for only 1 day"

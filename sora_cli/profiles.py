@@ -47,6 +47,8 @@ class Profile:
     has_sync_api: bool = False
     # Model names accepted beyond `models` (dated snapshots) without being advertised.
     extra_models: frozenset[str] = field(default_factory=frozenset)
+    # Sync API (`sora stream`): the model name encodes the shape, as (size, seconds, model).
+    sync_models: tuple[tuple[str, int, str], ...] = ()
 
     def check_model(self, model: str) -> str:
         """Return `model` if this profile allows it, else raise a usage error."""
@@ -80,6 +82,27 @@ class Profile:
             hint=f"use one of: {', '.join(str(s) for s in self.seconds)}",
         )
 
+    def sync_model(self, size: str, seconds: int) -> str:
+        """The sync-API model name for a checked size and duration."""
+        for shape_size, shape_seconds, model in self.sync_models:
+            if (shape_size, shape_seconds) == (size, seconds):
+                return model
+        raise UsageError(
+            f"the {self.name} profile's sync API has no model for {size} at {seconds} s",
+            hint="use one of: "
+            + ", ".join(f"--size {s} --seconds {d}" for s, d, _ in self.sync_models),
+        )
+
+    def sync_shape(self, model: str) -> tuple[str, int]:
+        """(size, seconds) of a sync-API model name given with `--model`."""
+        for size, seconds, name in self.sync_models:
+            if name == model:
+                return size, seconds
+        raise UsageError(
+            f"model {model!r} is not a sync-API model of the {self.name} profile",
+            hint=f"use one of: {', '.join(name for _, _, name in self.sync_models)}",
+        )
+
     def price(self, model: str, size: str, seconds: int) -> float | None:
         """Estimated USD price of one completed video, or None when the table has no rule."""
         for rule in self.prices:
@@ -101,6 +124,13 @@ LAOZHANG = Profile(
     # Reference "Pricing": $0.15 per completed call, 10 s or 15 s alike.
     prices=(PriceRule(per_video=0.15),),
     has_sync_api=True,
+    # reference/laozhang-sync-api.txt "Model Selection"; `-15s` asks for 15 seconds.
+    sync_models=(
+        ("720x1280", 10, "sora_video2"),
+        ("1280x720", 10, "sora_video2-landscape"),
+        ("720x1280", 15, "sora_video2-15s"),
+        ("1280x720", 15, "sora_video2-landscape-15s"),
+    ),
 )
 
 _PORTRAIT_LANDSCAPE_720 = frozenset({"720x1280", "1280x720"})

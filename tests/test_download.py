@@ -91,6 +91,7 @@ def test_download_of_unknown_or_expired_task_is_exit_7(cli: Cli) -> None:
     cli.emulator.force_task(task_id, expire=True)
     result = cli("download", task_id)
     assert result.exit_code == 7
+    assert "expired" in result.stderr
 
 
 def test_status_shows_fields_and_json_is_the_api_object(cli: Cli) -> None:

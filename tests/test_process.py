@@ -122,6 +122,7 @@ def test_journal_keeps_every_task_of_concurrent_processes(
         ids.append(out.strip())
     assert sorted(r["id"] for r in journal_rows(sora_home)) == sorted(ids)
     assert (sora_home / "jobs.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert sora_home.stat().st_mode & 0o777 == 0o700
 
 
 def test_journal_threads_write_at_once(sora_home: Path) -> None:
@@ -159,6 +160,47 @@ def test_startup_does_not_import_heavy_modules(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     loaded = json.loads(done.stdout.rsplit("@@", 1)[1])
     assert loaded == [], f"start-up imported {loaded}"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"_SORA_COMPLETE": "complete_bash", "COMP_WORDS": "sora ", "COMP_CWORD": "1"},
+        {"_SORA_COMPLETE": "complete_bash", "COMP_WORDS": "sora generate -s ", "COMP_CWORD": "3"},
+        {"_SORA_COMPLETE": "complete_bash", "COMP_WORDS": "sora status ", "COMP_CWORD": "2"},
+        {"_SORA_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "sora "},
+        {"_SORA_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "sora generate --"},
+        {"_SORA_COMPLETE": "source_bash"},
+    ],
+)
+def test_completion_does_not_import_heavy_modules(env: dict[str, str], sora_home: Path) -> None:
+    """A Tab press must answer in <= 100 ms (issue 6): the journal is read with sqlite3, but
+    nothing that talks HTTP, draws with rich, validates with pydantic or loads settings."""
+    import os
+
+    from sora_cli.journal import JobRecord, Journal
+
+    with Journal(sora_home / "jobs.sqlite3") as journal:
+        journal.record(JobRecord(id="video_1", prompt="a cat"))
+    heavy = ["httpx", "httpcore", "stamina", "rich", "pydantic", "tomli_w", "tomllib"]
+    heavy += ["sora_cli.settings", "sora_cli.console", "sora_cli.client"]
+    code = (
+        "import sys\n"
+        "sys.argv = ['sora']\n"
+        "from sora_cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('@@' + __import__('json').dumps([m for m in {heavy!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    answer, _, loaded = done.stdout.rpartition("@@")
+    assert answer.strip(), done.stderr  # it did complete something
+    assert json.loads(loaded) == [], f"completion imported {loaded}"
 
 
 def test_version_and_module_entry_point() -> None:

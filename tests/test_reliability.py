@@ -269,3 +269,76 @@ def test_config_loader_only_raises_config_errors(
         ConfigFile.load(path)
     except ConfigError as exc:
         assert str(path) in exc.message
+
+
+def test_sigkill_mid_download_then_download_resumes_from_the_part(
+    emulator: object, sora_home: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sora_cli.emulator import Emulator
+    from tests.helpers import TEST_KEY
+
+    assert isinstance(emulator, Emulator)
+    env = {
+        **os.environ,
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+    }
+    task_id = subprocess.run(
+        [sys.executable, "-m", "sora_cli", "generate", "a cat", "--no-download", "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    emulator.add_fault(route="content", action="stall")  # half the body, then it hangs
+    target = tmp_path / "v.mp4"
+    part = tmp_path / "v.mp4.part"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", "download", task_id, "-o", str(target)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (part.exists() and part.stat().st_size > 0):
+        time.sleep(0.02)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    kept = part.stat().st_size
+    assert kept > 0 and not target.exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "sora_cli", "download", task_id, "-o", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not part.exists() and target.read_bytes()[4:8] == b"ftyp"
+    ranges = [r["range"] for r in emulator.stats()["requests"] if r["route"] == "content"]
+    assert ranges[-1] == f"bytes={kept}-"
+
+
+def test_journal_knows_the_expiry_and_explains_it(cli: Cli, sora_home: Path) -> None:
+    import sqlite3
+
+    task_id = cli("generate", "a cat", "--no-wait").stdout.strip()
+    db = sqlite3.connect(sora_home / "jobs.sqlite3")
+    with db:
+        db.execute("UPDATE jobs SET expires_at = 1000 WHERE id = ?", (task_id,))
+    db.close()
+    assert cli.emulator is not None
+    cli.emulator.force_task(task_id, expire=True)
+    result = cli("status", task_id)
+    assert result.exit_code == 7
+    assert "expired at 1970" in result.stderr and "24 hours" in result.stderr
+    listed = cli("list").stdout
+    assert "expired" in listed

@@ -12,6 +12,7 @@ from sora_cli.commands._common import (
     CommonArgs,
     DebugOpt,
     JsonOpt,
+    OpenOpt,
     OutputOpt,
     PollOpt,
     ProfileOpt,
@@ -20,10 +21,16 @@ from sora_cli.commands._common import (
     TimeoutOpt,
     make_runtime,
 )
+from sora_cli.completion import complete_downloadable_id
 
 
 def download(
-    task_id: Annotated[str, typer.Argument(help="The task id (see `sora list`).")],
+    task_id: Annotated[
+        str,
+        typer.Argument(
+            help="The task id (see `sora list`).", autocompletion=complete_downloadable_id
+        ),
+    ],
     output: OutputOpt = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for an unfinished task instead of exiting 6.")
@@ -31,6 +38,7 @@ def download(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing output file.")
     ] = False,
+    open_video: OpenOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -51,12 +59,14 @@ def download(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
     try:
-        _run(rt, task_id, output, wait, force)
+        _run(rt, task_id, output, wait, force, open_video)
     finally:
         rt.close()
 
 
-def _run(rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool) -> None:
+def _run(
+    rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool, open_video: bool
+) -> None:
     from sora_cli.commands._flow import deliver, retrieve_explained, wait_with_display
     from sora_cli.errors import NotFinished, UsageError
     from sora_cli.jobs import raise_if_failed, resume_command
@@ -67,6 +77,13 @@ def _run(rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool)
     dest = resolve_output(output, rt.settings.output_dir, task_id)
     if dest is not None:
         check_writable(dest, force)
+    with rt.journal() as journal:
+        record = journal.get(task_id)
+        if record is not None and record.kind == "stream":  # a sync-API run: its link, no key
+            from sora_cli.commands._stream_flow import download_again
+
+            download_again(rt, journal, record, dest)
+            return
     api = rt.api()
     with rt.journal() as journal:
         polled = retrieve_explained(rt, api, journal, task_id)
@@ -81,4 +98,4 @@ def _run(rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool)
                 )
             task = wait_with_display(rt, api, journal, task_id, first=polled)
         raise_if_failed(task)
-        deliver(rt, api, journal, task, dest)
+        deliver(rt, api, journal, task, dest, open_video=open_video)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 ROUTES = ("create", "status", "content", "list", "delete", "remix", "chat", "cdn", "any")
-ACTIONS = ("reset", "truncate", "close", "html", "invalid_json", "timeout")
+ACTIONS = ("reset", "truncate", "close", "html", "invalid_json", "timeout", "stall")
 DEFAULT_TIMEOUT_DELAY = 30.0
 _FIELDS = ("route", "status", "times", "retry_after", "body", "action", "delay", "create_task")
 
@@ -33,6 +33,8 @@ class Fault:
     @property
     def sleep_seconds(self) -> float:
         """How long to wait before answering."""
+        if self.action == "stall":
+            return 0.0  # a stall waits mid-body, not before answering
         if self.delay is not None:
             return self.delay
         return DEFAULT_TIMEOUT_DELAY if self.action == "timeout" else 0.0

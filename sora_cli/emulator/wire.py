@@ -27,6 +27,7 @@ if sys.platform == "linux":  # to see bytes still unsent in a socket's send queu
 
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 DRAIN_SECONDS = 2.0
+STALL_SECONDS = 30.0  # how long a `stall` fault keeps a body hanging half-way
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -173,11 +174,14 @@ class WireHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if head:
                 return resp.status
-            cut = action in ("reset", "truncate")
+            cut = action in ("reset", "truncate", "stall")
             if resp.events is not None:
                 complete = self._write_events(resp.events, cut)
             else:
                 complete = self._write_body(resp, cut)
+            if action == "stall":  # half the body, then silence (a hung CDN), then a close
+                self.wfile.flush()
+                self.ctx.sleep(STALL_SECONDS)
             if not complete:
                 self._hang_up(abrupt=action == "reset")
         except _GONE:

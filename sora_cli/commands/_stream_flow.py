@@ -1,0 +1,52 @@
+"""Steps shared by `sora stream` and `sora download` for sync-API runs: fetch the link.
+
+The link lives on the provider's CDN, not the API's origin, so it is always fetched with
+the anonymous core: the API key never goes there (DESIGN "HTTP behaviour").
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sora_cli.commands._common import Runtime
+
+if TYPE_CHECKING:
+    from sora_cli.journal import JobRecord, Journal
+
+
+def deliver_link(
+    rt: Runtime, journal: Journal, record_id: str, url: str, dest: Path | None
+) -> None:
+    """Download a stream's video to `dest`, or to stdout when `dest` is None (`-o -`)."""
+    from sora_cli.download import stream_to
+    from sora_cli.sync import download_link
+
+    with rt.anonymous_core() as anonymous:
+        if dest is None:
+            display = rt.console.download_display("stdout")
+            try:
+                stream_to(anonymous, url, sys.stdout.buffer, on_progress=display.update)
+            finally:
+                display.close()
+            return
+        display = rt.console.download_display(dest.name)
+        try:
+            size = download_link(
+                anonymous, journal, record_id, url, dest, on_progress=display.update
+            )
+        finally:
+            display.close()
+    rt.console.info(f"saved {dest} ({size / 1024 / 1024:.1f} MiB)")
+
+
+def download_again(rt: Runtime, journal: Journal, record: JobRecord, dest: Path | None) -> None:
+    """`sora download ID` for a stream run: its link again, while it lives (24 h)."""
+    from sora_cli.commands._flow import print_record_or
+    from sora_cli.sync import link_of
+
+    url = link_of(record)
+    deliver_link(rt, journal, record.id, url, dest)
+    if dest is not None:
+        print_record_or(rt, journal, record.id, str(dest))
