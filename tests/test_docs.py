@@ -37,3 +37,18 @@ def test_every_command_help_has_an_example(words: list[str]) -> None:
 
     result = CliRunner().invoke(app, [*words, "--help"])
     assert result.exit_code == 0 and "Example: sora " in result.stdout
+
+
+def test_every_test_named_in_reliability_md_exists() -> None:
+    text = (ROOT / "docs" / "RELIABILITY.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)`|`(test_\w+)`", text)
+    assert len(named) > 40
+    current_file = None
+    for file, name, bare in named:
+        if file:
+            current_file = file
+            source = (ROOT / "tests" / file).read_text(encoding="utf-8")
+            assert f"def {name}(" in source, f"{file}::{name} is named in RELIABILITY.md"
+        elif bare and current_file:
+            source = (ROOT / "tests" / current_file).read_text(encoding="utf-8")
+            assert f"def {bare}(" in source, f"{current_file}::{bare} is named in RELIABILITY.md"
