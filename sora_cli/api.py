@@ -77,8 +77,8 @@ class Polled:
         return cls(Task.from_json(response.data), poll_after)
 
 
-def _may_have_created(exc: errors.NetworkError) -> bool:
-    """After this failure of the create call, can a task exist on the server?"""
+def may_have_reached_server(exc: errors.NetworkError) -> bool:
+    """After this failure of a paid POST, can a task (or a charge) exist on the server?"""
     if isinstance(exc, errors.RateLimited):
         return False
     if isinstance(exc, errors.ServerError):
@@ -89,7 +89,7 @@ def _may_have_created(exc: errors.NetworkError) -> bool:
 
 def explain_create_failure(exc: errors.NetworkError) -> None:
     """Mark a failed create call that may still have created (and will charge) a task."""
-    if _may_have_created(exc):
+    if may_have_reached_server(exc):
         exc.task_may_exist = True
         exc.hint = AMBIGUOUS_HINT
 

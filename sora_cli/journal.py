@@ -39,16 +39,20 @@ CREATE TABLE IF NOT EXISTS jobs (
     file          TEXT,
     downloaded_at REAL,
     batch_id      TEXT,
-    batch_key     TEXT
+    batch_key     TEXT,
+    usage         TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at DESC);
-CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_key);
 CREATE TABLE IF NOT EXISTS batches (
     id         TEXT PRIMARY KEY,
     source     TEXT,
     created_at REAL NOT NULL,
     lines      TEXT NOT NULL
 );
+"""
+# Indexes come after `_add_missing_columns`, since an older journal may lack their columns.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at DESC);
+CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_key);
 """
 
 
@@ -76,6 +80,7 @@ class JobRecord:
     downloaded_at: float | None = None
     batch_id: str | None = None
     batch_key: str | None = None
+    usage: str | None = None  # the sync API's final `usage` chunk, as JSON
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `--json` output."""
@@ -103,10 +108,23 @@ class Journal:
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.executescript(SCHEMA)  # IF NOT EXISTS: safe when several processes race
+        self._add_missing_columns()
+        self._db.executescript(INDEXES)
         for sidecar in ("-wal", "-shm"):
             side = path.with_name(path.name + sidecar)
             if side.exists():
                 side.chmod(0o600)
+
+    def _add_missing_columns(self) -> None:
+        """A journal made by an older version gains the columns added since (no data lost)."""
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for name in _COLUMNS:
+            if name not in present:
+                try:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process just added it
+                        raise
 
     @contextmanager
     def _write(self) -> Iterator[None]:

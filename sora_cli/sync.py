@@ -11,6 +11,7 @@ prints or exits.
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from sora_cli import constants, errors
+from sora_cli.api import may_have_reached_server
 from sora_cli.client import HttpCore, network_error
 from sora_cli.download import ProgressCallback, download_file
 from sora_cli.journal import JobRecord, Journal
@@ -190,16 +192,6 @@ class _Run:
             self.journal.update(self.id, status=status, error=error, expires_at=None)
 
 
-def _may_have_started(exc: errors.NetworkError) -> bool:
-    """After this failure of the POST, can a (charged) generation exist?"""
-    if isinstance(exc, errors.RateLimited):
-        return False
-    if isinstance(exc, errors.ServerError):
-        return exc.status_code != 503  # 503: the service refused the request
-    cause = exc.__cause__
-    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-
-
 def _read_json_body(response: httpx.Response) -> str:
     chunks: list[bytes] = []
     size = 0
@@ -269,7 +261,7 @@ def run_stream(
                 error = network_error(exc, f"{WHAT} ({response.request.url.host})")
                 raise _cut(run, decoder, error.message) from exc
     except errors.NetworkError as exc:
-        if not started and _may_have_started(exc):
+        if not started and may_have_reached_server(exc):
             exc.task_may_exist = True
             exc.hint = MAY_BE_CHARGED
         raise
@@ -344,6 +336,7 @@ def _outcome(run: _Run, decoder: SyncStreamDecoder) -> StreamOutcome:
             url=url,
             completed_at=now,
             expires_at=now + constants.STREAM_LINK_TTL,
+            usage=json.dumps(decoder.usage) if decoder.usage else None,
         )
         return StreamOutcome(completion_id, url, decoder.usage)
     if not decoder.ended:

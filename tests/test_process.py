@@ -210,3 +210,24 @@ def test_version_and_module_entry_point() -> None:
     from sora_cli import __version__
 
     assert done.returncode == 0 and done.stdout.strip() == f"sora-cli {__version__}"
+
+
+def test_an_older_journal_gains_new_columns_without_losing_rows(sora_home: Path) -> None:
+    import sqlite3
+
+    from sora_cli.journal import Journal
+
+    sora_home.mkdir(mode=0o700)
+    old = sqlite3.connect(sora_home / "jobs.sqlite3")
+    old.execute(
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL DEFAULT 'async', prompt TEXT,"
+        " status TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)"
+    )
+    old.execute("INSERT INTO jobs VALUES ('video_old', 'async', 'p', 'completed', 1, 1)")
+    old.commit()
+    old.close()
+    with Journal(sora_home / "jobs.sqlite3") as journal:
+        (record,) = journal.list()
+        assert record.id == "video_old" and record.usage is None and record.batch_id is None
+        journal.update("video_old", usage="{}")
+        assert journal.get("video_old").usage == "{}"  # type: ignore[union-attr]

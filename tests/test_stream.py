@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import sqlite3
@@ -406,3 +407,14 @@ def test_an_empty_stream_still_leaves_a_row(sora_home: Path) -> None:
         _run_against(_sse("[DONE]"), sora_home)
     (row,) = journal_rows(sora_home)
     assert row["id"].startswith("stream-") and row["status"] == "failed"
+
+
+def test_status_of_a_stream_run_comes_from_the_journal(cli: Cli) -> None:
+    result = cli("stream", "a cat", "--json")
+    assert result.exit_code == 0, result.stderr
+    run_id = json.loads(result.stdout)["id"]
+    shown = cli("status", run_id)
+    assert shown.exit_code == 0, shown.stderr
+    assert "status:    completed" in shown.stdout and "link:" in shown.stdout
+    record = json.loads(cli("status", run_id, "--json").stdout)
+    assert record["kind"] == "stream" and json.loads(record["usage"])["total_tokens"] > 0

@@ -19,6 +19,7 @@ from sora_cli.commands._common import (
     TimeoutOpt,
     make_runtime,
 )
+from sora_cli.completion import complete_task_id
 
 if TYPE_CHECKING:
     from sora_cli.journal import JobRecord
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 
 def status(
-    task_id: Annotated[str, typer.Argument(help="The task id (see `sora list`).")],
+    task_id: Annotated[
+        str, typer.Argument(help="The task id (see `sora list`).", autocompletion=complete_task_id)
+    ],
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Poll with a progress bar until the task ends.")
     ] = False,
@@ -59,6 +62,11 @@ def _run(rt: Runtime, task_id: str, watch: bool) -> None:
     from sora_cli.commands._flow import retrieve_explained, wait_with_display
     from sora_cli.jobs import raise_if_failed
 
+    with rt.journal() as journal:
+        record = journal.get(task_id)
+    if record is not None and record.kind == "stream":  # a sync-API run: only we know it
+        _show_stream_run(rt, record)
+        return
     api = rt.api()
     with rt.journal() as journal:
         polled = retrieve_explained(rt, api, journal, task_id)
@@ -78,6 +86,32 @@ def _run(rt: Runtime, task_id: str, watch: bool) -> None:
         rt.console.info(f"not downloaded yet{left}: sora download {task_id}")
     if watch:
         raise_if_failed(task)
+
+
+def _show_stream_run(rt: Runtime, record: JobRecord) -> None:
+    """`sora stream` runs have no status endpoint: show what the journal recorded."""
+    from sora_cli.models import Task
+
+    def whole(value: float | None) -> int | None:
+        return int(value) if value else None
+
+    task = Task(
+        id=record.id,
+        status=record.status or "unknown",
+        progress=record.progress,
+        model=record.model,
+        size=record.size,
+        seconds=record.seconds,
+        created_at=whole(record.created_at),
+        completed_at=whole(record.completed_at),
+        expires_at=whole(record.expires_at),
+        url=record.url,
+        error_message=record.error,
+    )
+    if rt.json:
+        rt.console.result_json(record.to_json())
+    else:
+        rt.console.result(describe(task, record) + f"\nlink:      {record.url or '-'}")
 
 
 def describe(task: Task, record: JobRecord | None) -> str:
