@@ -231,3 +231,41 @@ def test_an_older_journal_gains_new_columns_without_losing_rows(sora_home: Path)
         assert record.id == "video_old" and record.usage is None and record.batch_id is None
         journal.update("video_old", usage="{}")
         assert journal.get("video_old").usage == "{}"  # type: ignore[union-attr]
+
+
+def test_sora_emulator_command_serves_until_terminated(sora_home: Path, tmp_path: Path) -> None:
+    import os
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sora_cli",
+            "emulator",
+            "--port",
+            "0",
+            "--queue-seconds",
+            "0",
+            "--gen-seconds",
+            "0.3",
+            "--poll-after-ms",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
+        env = {"SORA_HOME": str(sora_home), "SORA_BASE_URL": base_url, "SORA_API_KEY": "sk-e2e"}
+        done = run_sora("generate", "a cat", "-q", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert Path(done.stdout.strip()).read_bytes()[4:8] == b"ftyp"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "SORA_BASE_URL" in stderr and "Traceback" not in stderr
+    assert os.environ.get("SORA_API_KEY") is None

@@ -89,14 +89,10 @@ def emulator(
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port (0: any)"
         ) from exc
-    print(server.base_url, flush=True)
+    print(server.base_url, flush=True)  # the one result line, for scripts
     import sys
 
-    sys.stderr.write(
-        f"sora: emulator ({profile}) at {server.base_url}, video links at {server.cdn_url}\n"
-        f"sora: point sora at it: export SORA_BASE_URL={server.base_url} "
-        "SORA_API_KEY=sk-emulator\nsora: Ctrl-C stops it\n"
-    )
+    sys.stderr.write(server.banner() + "\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
