@@ -139,7 +139,14 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Run the app as the `sora` command (see `sora_cli.entry` for the fast path)."""
+    import os
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)
+    instruction = os.environ.get("_SORA_COMPLETE")
+    if instruction:  # a Tab press: build only what it needs (see completion.py)
+        from sora_cli.completion import app_for_completion
+
+        app_for_completion(app, instruction)(prog_name="sora")
+        return
     app(prog_name="sora")

@@ -1,10 +1,198 @@
-"""Just enough MP4 to tell a real video from an error page."""
+"""Just enough MP4 (ISO BMFF) to tell a real video from an error page, and to describe it.
+
+`read_info` walks the box tree for the summary line after a download (issue 6): duration
+from `moov/mvhd` (or the video track's `mdhd`), width and height from the video track's
+`tkhd`. No ffmpeg, no decoding: only box headers and a few fixed-layout fields are read,
+and anything malformed gives None rather than an exception.
+
+A box is `size:u32 type:4cc`, then `largesize:u64` when size == 1 (64-bit sizes), and
+size == 0 means "to the end of the enclosing space". `mvhd`, `tkhd` and `mdhd` exist in a
+version 0 (32-bit times) and a version 1 (64-bit times) layout.
+"""
 
 from __future__ import annotations
 
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
 MP4_SNIFF_BYTES = 12
+# moov holds only tables (sample sizes, offsets): a few KiB for a short clip, a few MiB for
+# hours of video. Anything bigger is not a file we should load to print one line.
+MAX_MOOV_BYTES = 64 * 1024 * 1024
+_UNKNOWN_DURATION = (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)
 
 
 def looks_like_mp4(head: bytes) -> bool:
     """An ISO-BMFF file starts with a box whose type is `ftyp` (DESIGN "HTTP behaviour")."""
     return len(head) >= 8 and head[4:8] == b"ftyp"
+
+
+@dataclass(frozen=True)
+class Mp4Info:
+    """What the header says about a video."""
+
+    duration: float | None  # seconds
+    width: int | None
+    height: int | None
+
+    @property
+    def resolution(self) -> str | None:
+        """`1280x720`, or None when the header gave no video dimensions."""
+        if self.width and self.height:
+            return f"{self.width}x{self.height}"
+        return None
+
+
+@dataclass(frozen=True)
+class _Box:
+    type: bytes
+    start: int  # offset of the payload
+    end: int  # offset just past the box
+
+
+def _boxes(data: bytes, start: int, end: int) -> Iterator[_Box]:
+    """The boxes laid end to end in data[start:end]; stops at the first malformed header."""
+    offset = start
+    while offset + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", data, offset)
+        header = 8
+        if size == 1:
+            if offset + 16 > end:
+                return
+            (size,) = struct.unpack_from(">Q", data, offset + 8)
+            header = 16
+        elif size == 0:
+            size = end - offset
+        if size < header or offset + size > end:
+            return
+        yield _Box(kind, offset + header, offset + size)
+        offset += size
+
+
+def _child(data: bytes, box: _Box, kind: bytes) -> _Box | None:
+    return next((b for b in _boxes(data, box.start, box.end) if b.type == kind), None)
+
+
+def _duration(data: bytes, box: _Box) -> float | None:
+    """Seconds from an `mvhd` or `mdhd` payload (same leading layout in both)."""
+    payload = data[box.start : box.end]
+    if len(payload) < 4:
+        return None
+    if payload[0] == 1:
+        if len(payload) < 36:
+            return None
+        timescale, duration = struct.unpack_from(">IQ", payload, 20)
+    elif payload[0] == 0:
+        if len(payload) < 24:
+            return None
+        timescale, duration = struct.unpack_from(">II", payload, 12)
+    else:
+        return None
+    if not timescale or duration in _UNKNOWN_DURATION:
+        return None
+    return float(duration) / float(timescale)
+
+
+def _dimensions(data: bytes, tkhd: _Box) -> tuple[int, int] | None:
+    """Width and height (16.16 fixed point) at the end of a `tkhd` payload."""
+    payload = data[tkhd.start : tkhd.end]
+    if not payload or payload[0] not in (0, 1):
+        return None
+    # version/flags 4, times and ids (20 or 32), reserved 8, layer..volume 8, matrix 36
+    offset = 4 + (32 if payload[0] == 1 else 20) + 8 + 8 + 36
+    if len(payload) < offset + 8:
+        return None
+    width, height = struct.unpack_from(">II", payload, offset)
+    return width >> 16, height >> 16
+
+
+def _handler(data: bytes, mdia: _Box) -> bytes | None:
+    hdlr = _child(data, mdia, b"hdlr")
+    if hdlr is None or hdlr.end - hdlr.start < 12:
+        return None
+    return data[hdlr.start + 8 : hdlr.start + 12]
+
+
+def parse_moov(data: bytes) -> Mp4Info | None:
+    """Describe a video from the payload of its `moov` box; None when it says nothing."""
+    try:
+        return _parse_moov(data)
+    except (struct.error, IndexError, ValueError):  # belt and braces: never raise on garbage
+        return None
+
+
+def _parse_moov(data: bytes) -> Mp4Info | None:
+    whole = _Box(b"moov", 0, len(data))
+    mvhd = _child(data, whole, b"mvhd")
+    duration = _duration(data, mvhd) if mvhd else None
+    # The video track (handler `vide`); failing that, the first track with a picture size.
+    chosen: tuple[tuple[int, int] | None, _Box | None] | None = None
+    for trak in _boxes(data, 0, len(data)):
+        if trak.type != b"trak":
+            continue
+        tkhd = _child(data, trak, b"tkhd")
+        mdia = _child(data, trak, b"mdia")
+        dims = _dimensions(data, tkhd) if tkhd else None
+        if mdia is not None and _handler(data, mdia) == b"vide":
+            chosen = (dims, mdia)
+            break
+        if chosen is None and dims and all(dims):
+            chosen = (dims, mdia)
+    size, mdia = chosen if chosen else (None, None)
+    if duration is None and mdia is not None:
+        mdhd = _child(data, mdia, b"mdhd")
+        duration = _duration(data, mdhd) if mdhd else None
+    if size is not None and not all(size):
+        size = None
+    if duration is None and size is None:
+        return None
+    return Mp4Info(duration, size[0] if size else None, size[1] if size else None)
+
+
+def parse_mp4(data: bytes) -> Mp4Info | None:
+    """Describe a whole MP4 held in memory (tests, fuzzing)."""
+    try:
+        moov = next((b for b in _boxes(data, 0, len(data)) if b.type == b"moov"), None)
+    except struct.error:
+        return None
+    return parse_moov(data[moov.start : moov.end]) if moov else None
+
+
+def read_info(path: Path) -> Mp4Info | None:
+    """Describe an MP4 file by seeking from box header to box header to `moov`.
+
+    `mdat` (the media, nearly all of the file) is skipped, never read, so this costs a few
+    small reads whether `moov` comes before or after it.
+    """
+    try:
+        with path.open("rb") as handle:
+            end = os.fstat(handle.fileno()).st_size
+            offset = 0
+            while offset + 8 <= end:
+                handle.seek(offset)
+                head = handle.read(16)
+                if len(head) < 8:
+                    return None
+                size, kind = struct.unpack_from(">I4s", head)
+                header = 8
+                if size == 1:
+                    if len(head) < 16:
+                        return None
+                    (size,) = struct.unpack_from(">Q", head, 8)
+                    header = 16
+                elif size == 0:
+                    size = end - offset
+                if size < header or offset + size > end:
+                    return None
+                if kind == b"moov":
+                    if size - header > MAX_MOOV_BYTES:
+                        return None
+                    handle.seek(offset + header)
+                    return parse_moov(handle.read(size - header))
+                offset += size
+    except OSError:
+        return None
+    return None

@@ -21,10 +21,12 @@ from urllib.parse import urlsplit
 
 from sora_cli import constants
 from sora_cli.errors import AuthError, ConfigError, UsageError
+from sora_cli.paths import APP_NAME as APP_NAME
+from sora_cli.paths import ENV_HOME as ENV_HOME
+from sora_cli.paths import Paths as Paths
+from sora_cli.paths import resolve_paths as resolve_paths
 from sora_cli.profiles import DEFAULT_PROFILE, Profile, get_profile
 
-APP_NAME = "sora-cli"
-ENV_HOME = "SORA_HOME"
 ENV_API_KEY = "SORA_API_KEY"
 ENV_BASE_URL = "SORA_BASE_URL"
 ENV_PROFILE = "SORA_PROFILE"
@@ -107,29 +109,6 @@ def redact(secret: str | None) -> str:
         return "…" * 3
     head = secret[:3] if secret[:3].isascii() else ""
     return f"{head}…{secret[-4:]}"
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where the config file and the journal live."""
-
-    config_file: Path
-    journal_file: Path
-
-
-def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
-    """`$SORA_HOME` holds both files when set, else the platform's config and state dirs."""
-    env = os.environ if env is None else env
-    home = env.get(ENV_HOME)
-    if home:
-        base = Path(home).expanduser()
-        return Paths(base / "config.toml", base / "jobs.sqlite3")
-    import platformdirs
-
-    return Paths(
-        Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml",
-        Path(platformdirs.user_state_dir(APP_NAME)) / "jobs.sqlite3",
-    )
 
 
 def ensure_private_dir(path: Path) -> None:
@@ -286,8 +265,9 @@ class Settings:
         raise AuthError(
             "no API key configured",
             hint=(
-                f"set {ENV_API_KEY}=..., or run `sora config set api-key`; "
-                "to try sora without a key, run `sora demo`"
+                f"export {ENV_API_KEY}=sk-..., or run `sora config set api-key` (hidden "
+                "input); to try sora without a key: `sora demo`, or `sora emulator` for a "
+                "local copy of the API"
             ),
         )
 

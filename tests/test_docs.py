@@ -28,7 +28,16 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 @pytest.mark.parametrize(
     "words",
-    [["generate"], ["status"], ["download"], ["list"], ["emulator"], ["demo"], ["config", "set"]],
+    [
+        ["generate"],
+        ["status"],
+        ["download"],
+        ["list"],
+        ["emulator"],
+        ["demo"],
+        ["doctor"],
+        ["config", "set"],
+    ],
 )
 def test_every_command_help_has_an_example(words: list[str]) -> None:
     from typer.testing import CliRunner
@@ -52,3 +61,55 @@ def test_every_test_named_in_reliability_md_exists() -> None:
         elif bare and current_file:
             source = (ROOT / "tests" / current_file).read_text(encoding="utf-8")
             assert f"def {bare}(" in source, f"{current_file}::{bare} is named in RELIABILITY.md"
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_keeps_the_generated_json_reference() -> None:
+    from sora_cli.output_schema import DOCUMENTS
+
+    readme = _readme()
+    assert "<!-- json:start" in readme and "<!-- json:end -->" in readme
+    for doc in DOCUMENTS:
+        assert f"### {doc.title}" in readme
+
+
+def test_readme_shows_how_to_install_each_completion_script() -> None:
+    section = _readme().split("## Shell completion", 1)[1].split("\n## ", 1)[0]
+    for name in ("sora.bash", "_sora", "sora.fish", "sora.ps1"):
+        assert f"completions/{name}" in section or f"completions\\{name}" in section
+        assert (ROOT / "completions" / name).exists()
+
+
+def _ci_yaml() -> str:
+    section = _readme().split("## Use in CI", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```yaml\n(.+?)\n```", section, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+def test_readme_ci_job_rehearses_on_the_emulator_then_runs_with_the_secret() -> None:
+    yaml = _ci_yaml()
+    assert "\t" not in yaml
+    assert yaml.index("sora emulator") < yaml.index("${{ secrets.SORA_API_KEY }}")
+    assert "SORA_API_KEY: ${{ secrets.SORA_API_KEY }}" in yaml
+    assert "--json" in yaml and "code=$?" in yaml and "head -n 1 emulator.url" in yaml
+
+
+def test_every_sora_invocation_in_the_ci_job_is_a_real_command_and_option() -> None:
+    from typer.main import get_command
+
+    from sora_cli.app import app
+
+    group = get_command(app)
+    calls = re.findall(r"(?:^|[\s($])sora ([a-z]+)([^|>&;)#\n]*)", _ci_yaml(), re.M)
+    assert len(calls) >= 6
+    for name, rest in calls:
+        command = group.commands.get(name)  # type: ignore[attr-defined]
+        assert command is not None, f"no command {name!r}"
+        known = {opt for param in command.params for opt in param.opts}
+        for token in (t.strip("\"'") for t in rest.split()):
+            if token.startswith("-") and token != "-":
+                assert token.split("=")[0] in known, f"sora {name}: no option {token}"

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sora_cli.completion import complete_profile
+
 if TYPE_CHECKING:
     from sora_cli.api import VideosApi
     from sora_cli.client import HttpCore, RetryNotice
@@ -40,7 +42,10 @@ BaseUrlOpt = Annotated[
 ProfileOpt = Annotated[
     str | None,
     typer.Option(
-        "--profile", help="API profile: laozhang or openai [env: SORA_PROFILE].", show_default=False
+        "--profile",
+        help="API profile: laozhang or openai [env: SORA_PROFILE].",
+        show_default=False,
+        autocompletion=complete_profile,
     ),
 ]
 TimeoutOpt = Annotated[
@@ -71,6 +76,11 @@ OutputOpt = Annotated[
         help="File or existing directory [default: ./sora-<id>.mp4]; - writes the MP4 to stdout.",
         show_default=False,
     ),
+]
+
+OpenOpt = Annotated[
+    bool,
+    typer.Option("--open", help="Open the video in the system's player once it is saved."),
 ]
 
 

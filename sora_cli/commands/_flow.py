@@ -35,8 +35,17 @@ def wait_with_display(
         display.close()
 
 
-def deliver(rt: Runtime, api: VideosApi, journal: Journal, task: Task, dest: Path | None) -> None:
+def deliver(
+    rt: Runtime,
+    api: VideosApi,
+    journal: Journal,
+    task: Task,
+    dest: Path | None,
+    *,
+    open_video: bool = False,
+) -> None:
     """Download a completed task to `dest` (or stdout) and print the result."""
+    from sora_cli.commands._saved import report_saved
     from sora_cli.jobs import download_task, stream_task
 
     if dest is None:
@@ -45,13 +54,14 @@ def deliver(rt: Runtime, api: VideosApi, journal: Journal, task: Task, dest: Pat
             stream_task(api, task, sys.stdout.buffer, on_progress=display.update)
         finally:
             display.close()
+        report_saved(rt, None, 0, open_video=open_video)
         return
     display = rt.console.download_display(dest.name)
     try:
         size = download_task(api, journal, task, dest, on_progress=display.update)
     finally:
         display.close()
-    rt.console.info(f"saved {dest} ({size / 1024 / 1024:.1f} MiB)")
+    report_saved(rt, dest, size, open_video=open_video)
     print_record_or(rt, journal, task.id, str(dest))
 
 

@@ -17,9 +17,16 @@ if TYPE_CHECKING:
 
 
 def deliver_link(
-    rt: Runtime, journal: Journal, record_id: str, url: str, dest: Path | None
+    rt: Runtime,
+    journal: Journal,
+    record_id: str,
+    url: str,
+    dest: Path | None,
+    *,
+    open_video: bool = False,
 ) -> None:
     """Download a stream's video to `dest`, or to stdout when `dest` is None (`-o -`)."""
+    from sora_cli.commands._saved import report_saved
     from sora_cli.download import stream_to
     from sora_cli.sync import download_link
 
@@ -30,6 +37,7 @@ def deliver_link(
                 stream_to(anonymous, url, sys.stdout.buffer, on_progress=display.update)
             finally:
                 display.close()
+            report_saved(rt, None, 0, open_video=open_video)
             return
         display = rt.console.download_display(dest.name)
         try:
@@ -38,15 +46,17 @@ def deliver_link(
             )
         finally:
             display.close()
-    rt.console.info(f"saved {dest} ({size / 1024 / 1024:.1f} MiB)")
+    report_saved(rt, dest, size, open_video=open_video)
 
 
-def download_again(rt: Runtime, journal: Journal, record: JobRecord, dest: Path | None) -> None:
+def download_again(
+    rt: Runtime, journal: Journal, record: JobRecord, dest: Path | None, *, open_video: bool = False
+) -> None:
     """`sora download ID` for a stream run: its link again, while it lives (24 h)."""
     from sora_cli.commands._flow import print_record_or
     from sora_cli.sync import link_of
 
     url = link_of(record)
-    deliver_link(rt, journal, record.id, url, dest)
+    deliver_link(rt, journal, record.id, url, dest, open_video=open_video)
     if dest is not None:
         print_record_or(rt, journal, record.id, str(dest))

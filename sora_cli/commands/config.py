@@ -7,12 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
+from sora_cli.completion import complete_config_key
+
 app = typer.Typer(
     help="Read and write the config file (precedence: flag > environment > file > default).",
     no_args_is_help=True,
 )
 
-KeyArg = Annotated[str, typer.Argument(help="Key, e.g. api-key, base-url, size, profile.")]
+KeyArg = Annotated[
+    str,
+    typer.Argument(
+        help="Key, e.g. api-key, base-url, size, profile.", autocompletion=complete_config_key
+    ),
+]
 ShowSecretOpt = Annotated[bool, typer.Option("--show-secret", help="Show the API key in full.")]
 
 

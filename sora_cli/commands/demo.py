@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from sora_cli.commands._common import CommonArgs, OutputOpt, QuietOpt, make_runtime
+from sora_cli.commands._common import CommonArgs, OpenOpt, OutputOpt, QuietOpt, make_runtime
+from sora_cli.completion import complete_demo_seconds, complete_demo_size
 
 DEMO_PROMPT = "a paper boat drifting across a calm lake at sunrise"
 DEMO_KEY = "sk-emulator-demo"
@@ -14,8 +15,16 @@ DEMO_KEY = "sk-emulator-demo"
 
 def demo(
     prompt: Annotated[str, typer.Argument(help="What the video shows.")] = DEMO_PROMPT,
-    size: Annotated[str, typer.Option("--size", "-s", help="1280x720 or 720x1280.")] = "1280x720",
-    seconds: Annotated[int, typer.Option("--seconds", "-d", help="10 or 15.")] = 10,
+    size: Annotated[
+        str,
+        typer.Option(
+            "--size", "-s", help="1280x720 or 720x1280.", autocompletion=complete_demo_size
+        ),
+    ] = "1280x720",
+    seconds: Annotated[
+        int,
+        typer.Option("--seconds", "-d", help="10 or 15.", autocompletion=complete_demo_seconds),
+    ] = 10,
     gen_seconds: Annotated[
         float, typer.Option("--gen-seconds", help="How long the emulator takes to 'generate'.")
     ] = 8.0,
@@ -23,6 +32,7 @@ def demo(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing output file.")
     ] = False,
+    open_video: OpenOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate a real, playable MP4 from the bundled emulator: no key, no internet, no cost.
@@ -48,6 +58,7 @@ def demo(
         )
         rt.console.info(f"emulator running at {server.base_url} (no key, no internet needed)")
         try:
-            _run(rt, prompt, None, size, seconds, "sora-2", None, output, False, False, force)
+            args = (prompt, None, size, seconds, "sora-2", None, output, False, False, force)
+            _run(rt, *args, open_video=open_video)
         finally:
             rt.close()

@@ -21,15 +21,13 @@ from sora_cli.commands._common import (
     TimeoutOpt,
     make_runtime,
 )
-from sora_cli.completion import complete_downloadable_id
+from sora_cli.completion import complete_task_id
 
 
 def download(
     task_id: Annotated[
         str,
-        typer.Argument(
-            help="The task id (see `sora list`).", autocompletion=complete_downloadable_id
-        ),
+        typer.Argument(help="The task id (see `sora list`).", autocompletion=complete_task_id),
     ],
     output: OutputOpt = None,
     wait: Annotated[
@@ -82,7 +80,7 @@ def _run(
         if record is not None and record.kind == "stream":  # a sync-API run: its link, no key
             from sora_cli.commands._stream_flow import download_again
 
-            download_again(rt, journal, record, dest)
+            download_again(rt, journal, record, dest, open_video=open_video)
             return
     api = rt.api()
     with rt.journal() as journal:

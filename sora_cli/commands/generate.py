@@ -13,6 +13,7 @@ from sora_cli.commands._common import (
     CommonArgs,
     DebugOpt,
     JsonOpt,
+    OpenOpt,
     OutputOpt,
     PollOpt,
     ProfileOpt,
@@ -21,6 +22,7 @@ from sora_cli.commands._common import (
     TimeoutOpt,
     make_runtime,
 )
+from sora_cli.completion import complete_model, complete_seconds, complete_size
 
 if TYPE_CHECKING:
     from sora_cli.api import ImageUpload
@@ -44,17 +46,28 @@ def generate(
             "-s",
             help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
             show_default=False,
+            autocompletion=complete_size,
         ),
     ] = None,
     seconds: Annotated[
         int | None,
         typer.Option(
-            "--seconds", "-d", help="Duration: 10 | 15 [default: 10].", show_default=False
+            "--seconds",
+            "-d",
+            help="Duration: 10 | 15 [default: 10].",
+            show_default=False,
+            autocompletion=complete_seconds,
         ),
     ] = None,
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="Model [default: sora-2].", show_default=False),
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model [default: sora-2].",
+            show_default=False,
+            autocompletion=complete_model,
+        ),
     ] = None,
     image: Annotated[
         str | None,
@@ -76,6 +89,7 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing output file.")
     ] = False,
+    open_video: OpenOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -108,6 +122,7 @@ def generate(
             no_wait,
             no_download,
             force,
+            open_video,
         )
     finally:
         rt.close()
@@ -125,11 +140,12 @@ def _run(
     no_wait: bool,
     no_download: bool,
     force: bool,
+    open_video: bool = False,
 ) -> None:
-    from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
     import uuid
 
     from sora_cli.api import CreateRequest
+    from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
     from sora_cli.errors import NetworkError, UsageError
     from sora_cli.inputs import read_prompt
     from sora_cli.jobs import raise_if_failed, record_for, unknown_record
@@ -198,7 +214,7 @@ def _run(
             from sora_cli.download import part_path
 
             part_path(dest).unlink(missing_ok=True)  # a new task never continues an old file
-        deliver(rt, api, journal, done, dest)
+        deliver(rt, api, journal, done, dest, open_video=open_video)
 
 
 def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:

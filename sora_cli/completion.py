@@ -1,0 +1,237 @@
+"""Shell completion: the active profile's values, config keys, and task ids from the journal.
+
+Every Tab runs a whole `sora` process, so a completion must answer within 100 ms (issue 6,
+measured by benchmarks/completion.py). Hence: no httpx, no rich, no pydantic, no `settings`
+module (paths come from `sora_cli.paths`); the journal is read with sqlite3, read-only; and
+only the subcommand being completed is built (`app_for_completion`).
+
+No `from __future__ import annotations` here: Typer evaluates the callbacks' annotations
+when it builds the command tree, and real annotations cost nothing to evaluate.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sora_cli.profiles import Profile
+
+# Enough for a menu; more would only scroll. Newest first, like `sora list`.
+MAX_TASK_IDS = 50
+_PROMPT_WIDTH = 40
+
+Completion = tuple[str, str]
+
+
+# The config file is flat TOML written by tomli-w (`profile = "openai"`); a regex finds the
+# one key completion needs without importing tomllib. A wrong guess only offers other values.
+_PROFILE_LINE = re.compile(r"""^\s*profile\s*=\s*["']([A-Za-z0-9_-]+)["']""", re.MULTILINE)
+
+
+def _config_profile() -> str | None:
+    """The config file's `profile`, or None (missing/unreadable file: completion guesses)."""
+    from sora_cli.paths import resolve_paths
+
+    try:
+        text = resolve_paths().config_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _PROFILE_LINE.search(text)
+    return match.group(1) if match else None
+
+
+def active_profile_name(ctx: typer.Context | None) -> str:
+    """`--profile` typed so far > SORA_PROFILE > config file > the default profile."""
+    from sora_cli.profiles import DEFAULT_PROFILE
+
+    typed = ctx.params.get("profile") if ctx is not None else None
+    for candidate in (typed, os.environ.get("SORA_PROFILE"), _config_profile()):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip().lower()
+    return DEFAULT_PROFILE
+
+
+def _profile(ctx: typer.Context | None) -> "Profile":
+    """The active profile; an unknown name falls back to the default (no error mid-Tab)."""
+    from sora_cli.profiles import DEFAULT_PROFILE, PROFILES
+
+    return PROFILES.get(active_profile_name(ctx)) or PROFILES[DEFAULT_PROFILE]
+
+
+def complete_size(ctx: typer.Context, incomplete: str) -> list[Completion]:
+    """The active profile's sizes, plus the landscape/portrait aliases it supports."""
+    from sora_cli.profiles import SIZE_ALIASES
+
+    profile = _profile(ctx)
+    items = [(size, f"{profile.name} profile") for size in profile.sizes]
+    items += [(alias, size) for alias, size in SIZE_ALIASES.items() if size in profile.sizes]
+    return items
+
+
+def complete_seconds(ctx: typer.Context, incomplete: str) -> list[Completion]:
+    """The active profile's durations."""
+    profile = _profile(ctx)
+    return [(str(s), f"seconds ({profile.name} profile)") for s in profile.seconds]
+
+
+def complete_model(ctx: typer.Context, incomplete: str) -> list[Completion]:
+    """The active profile's advertised models."""
+    profile = _profile(ctx)
+    return [(m, f"{profile.name} profile") for m in profile.models]
+
+
+def complete_demo_size(incomplete: str) -> list[Completion]:
+    """`sora demo` always runs the laozhang profile's emulator."""
+    from sora_cli.profiles import LAOZHANG
+
+    return [(size, "demo") for size in LAOZHANG.sizes]
+
+
+def complete_demo_seconds(incomplete: str) -> list[Completion]:
+    """`sora demo` always runs the laozhang profile's emulator."""
+    from sora_cli.profiles import LAOZHANG
+
+    return [(str(s), "seconds (demo)") for s in LAOZHANG.seconds]
+
+
+def complete_profile(incomplete: str) -> list[Completion]:
+    """Known API profiles, with what each one is."""
+    from sora_cli.profiles import PROFILES
+
+    return [(name, p.description) for name, p in PROFILES.items()]
+
+
+def complete_config_key(incomplete: str) -> list[Completion]:
+    """Config keys in their command-line spelling (`api-key`)."""
+    from sora_cli.settings import CONFIG_KEYS
+
+    return [(name.replace("_", "-"), key.help) for name, key in CONFIG_KEYS.items()]
+
+
+def complete_task_id(incomplete: str) -> list[Completion]:
+    """`sora status`/`download`: async tasks and `sora stream` runs, newest first."""
+    return _task_ids(incomplete, ("async", "stream"))
+
+
+def _task_ids(incomplete: str, kinds: tuple[str, ...]) -> list[Completion]:
+    """Ids from the journal with status and prompt as help; ambiguous/intent rows left out."""
+    import sqlite3
+
+    from sora_cli.paths import resolve_paths
+
+    path = resolve_paths().journal_file
+    if not path.exists():
+        return []
+    marks = ", ".join("?" for _ in kinds)
+    try:
+        # Read-only URI: a completion never creates or migrates the journal.
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
+        try:
+            rows = db.execute(
+                f"SELECT id, status, progress, prompt FROM jobs WHERE kind IN ({marks}) "
+                "AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (*kinds, _like_prefix(incomplete), MAX_TASK_IDS),
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []
+    return [(str(row[0]), _task_help(row[1], row[2], row[3])) for row in rows]
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _task_help(status: str | None, progress: int | None, prompt: str | None) -> str:
+    state = status or "?"
+    if progress is not None and status not in ("completed", "failed"):
+        state += f" {progress}%"
+    text = " ".join((prompt or "").split())
+    if len(text) > _PROMPT_WIDTH:
+        text = text[: _PROMPT_WIDTH - 1] + "…"
+    return f"{state}: {text}" if text else state
+
+
+def _plain_help(text: str) -> str:
+    return text
+
+
+@contextmanager
+def fast_completion() -> Iterator[None]:
+    """Make Typer's completion path cheap and exact for this app, for one completion run.
+
+    1. Typer 0.29 coerces every parameter through a pydantic TypeAdapter, even while
+       completing (resilient parsing), and importing pydantic alone costs ~60 ms: more than
+       half the budget. Completion never runs a command, and our callbacks read raw strings
+       from `ctx.params`, so resilient parsing skips the coercion.
+    2. The zsh/fish/PowerShell formatters pass help texts through `rich_render_text`, which
+       imports all of rich and drops anything in brackets (`[env: SORA_DEBUG]`). The app
+       runs with `rich_markup_mode=None`: its help texts are plain, so they pass unchanged.
+
+    Both touch Typer internals (Typer is pinned `<0.30`); tests/test_completion.py fails if
+    either stops working.
+    """
+    from typer import _completion_classes, core
+
+    original_process: Callable[..., Any] = core._TyperParameter.process_value
+    original_sanitize = _completion_classes._sanitize_help_text
+
+    def process_value(self: Any, ctx: Any, value: Any) -> Any:
+        if ctx.resilient_parsing:
+            return value
+        return original_process(self, ctx, value)
+
+    core._TyperParameter.process_value = process_value  # type: ignore[method-assign]
+    _completion_classes._sanitize_help_text = _plain_help
+    try:
+        yield
+    finally:
+        core._TyperParameter.process_value = original_process  # type: ignore[method-assign]
+        _completion_classes._sanitize_help_text = original_sanitize
+
+
+def app_for_completion(app: typer.Typer, instruction: str) -> typer.Typer:
+    """`app` with only the subcommand being completed registered, when one is named.
+
+    Typer builds every command of the tree before it completes anything (~2 ms each: it
+    evaluates every parameter annotation), yet a completion only looks inside the first
+    command word already typed (`sora generate --size <Tab>`: generate). The root's own
+    options take no values, so that is the first word not starting with `-`. Anything
+    unexpected falls back to the whole app: completion is never worse than without this.
+    """
+    import copy
+
+    try:
+        words = _typed_words(instruction)
+    except Exception:  # a malformed completion environment: let Typer handle it as usual
+        return app
+    name = next((w for w in words if not w.startswith("-")), None)
+    commands = [c for c in app.registered_commands if name and c.name == name]
+    groups = [g for g in app.registered_groups if name and g.name == name]
+    if not commands and not groups:
+        return app
+    trimmed = copy.copy(app)
+    trimmed.registered_commands = commands
+    trimmed.registered_groups = groups
+    return trimmed
+
+
+def _typed_words(instruction: str) -> list[str]:
+    """The complete words after `sora`, as Typer's shell class for `instruction` reads them."""
+    from typer._click.shell_completion import get_completion_class
+    from typer._completion_classes import completion_init
+    from typer.core import TyperCommand
+
+    completion_init()  # registers Typer's bash/zsh/fish/powershell classes (idempotent)
+    shell = instruction.partition("_")[2]
+    cls = get_completion_class(shell)
+    if cls is None:
+        return []
+    args, _ = cls(TyperCommand("sora"), {}, "sora", "_SORA_COMPLETE").get_completion_args()
+    return args

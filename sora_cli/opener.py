@@ -1,0 +1,48 @@
+"""Open a saved video in the system's player (`--open`), never failing the command.
+
+The video is already safely on disk when this runs, so no outcome here may change the exit
+code: a missing player or a failed start is a warning that says where the file is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def opener_name() -> str:
+    """The platform's "open with the default application" tool."""
+    if sys.platform == "darwin":
+        return "open"
+    if sys.platform == "win32":
+        return "os.startfile"
+    return "xdg-open"
+
+
+def open_in_player(path: Path) -> str | None:
+    """Start the default player on `path` without waiting; a warning text if it cannot."""
+    if sys.platform == "win32":
+        try:
+            os.startfile(path)
+        except OSError as exc:
+            return f"cannot open {path}: {exc.strerror}"
+        return None
+    tool = opener_name()
+    exe = shutil.which(tool)
+    if exe is None:
+        return f"no video player to open it with ({tool} not found); the video is at {path}"
+    try:
+        # Detached: the player outlives `sora`, and its chatter never reaches our streams.
+        subprocess.Popen(
+            [exe, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return f"cannot start {tool}: {exc.strerror}; the video is at {path}"
+    return None

@@ -1,0 +1,183 @@
+"""The documented `--json` output of each command, as data: one source for two readers.
+
+scripts/gen_reference.py renders README's "JSON output" reference from it, and
+tests/test_json_output.py checks every command's real output against it, so the docs cannot
+drift from what scripts actually receive. Adding a command's JSON output means adding one
+`Document` here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALWAYS = "always"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One member of a JSON object."""
+
+    name: str
+    types: tuple[str, ...]  # JSON types: string, integer, number, boolean, object, null
+    meaning: str
+    present: str = ALWAYS  # when the member is there: ALWAYS, or the condition in words
+
+
+@dataclass(frozen=True)
+class Document:
+    """What one or more commands print with `--json`."""
+
+    key: str
+    title: str
+    commands: tuple[str, ...]
+    shape: str  # how the objects below are arranged on stdout
+    about: str
+    fields: tuple[Field, ...]
+    # False: exactly these members. True: the API's own object, which may carry more.
+    open_ended: bool = False
+
+    def names(self) -> list[str]:
+        """The documented member names, in order."""
+        return [f.name for f in self.fields]
+
+
+_S, _I, _N, _O, _NULL = "string", "integer", "number", "object", "null"
+
+JOB_RECORD = Document(
+    key="record",
+    title="The job record",
+    commands=(
+        "sora generate --json",
+        "sora generate --no-wait --json",
+        "sora generate --no-download --json",
+        "sora download --json",
+        "sora status --json (a `sora stream` run)",
+    ),
+    shape="one object",
+    about=(
+        "The task's row in the local journal, after the command's last update: every "
+        "member is always present, null when unknown. Times are Unix seconds (fractions "
+        "allowed)."
+    ),
+    fields=(
+        Field("id", (_S,), "Task id from the API (`unknown-…` after an ambiguous create)."),
+        Field(
+            "kind",
+            (_S,),
+            "`async` (`sora generate`), `stream` (`sora stream`), `unknown` (a create that "
+            "failed ambiguously), `intent` (a `sora batch` line not created yet).",
+        ),
+        Field("profile", (_S, _NULL), "API profile the task was created under."),
+        Field("base_url", (_S, _NULL), "API base URL the task belongs to."),
+        Field("model", (_S, _NULL), "Model, e.g. `sora-2`."),
+        Field("prompt", (_S, _NULL), "The prompt as sent."),
+        Field("size", (_S, _NULL), "`WIDTHxHEIGHT`, e.g. `1280x720`."),
+        Field("seconds", (_S, _NULL), 'Duration as the API spells it, e.g. `"10"`.'),
+        Field("status", (_S, _NULL), "Last status the API reported, e.g. `completed`."),
+        Field("progress", (_I, _NULL), "Last progress, 0-100."),
+        Field("error", (_S, _NULL), "Why the task failed (code: message)."),
+        Field("url", (_S, _NULL), "Video link or path from the API (expires with the task)."),
+        Field("created_at", (_N,), "When this machine recorded the task."),
+        Field("updated_at", (_N,), "Last change to this record."),
+        Field("expires_at", (_N, _NULL), "When the API deletes the task and video (24 h)."),
+        Field("completed_at", (_N, _NULL), "When the API finished the video."),
+        Field("file", (_S, _NULL), "Absolute path of the downloaded MP4."),
+        Field("downloaded_at", (_N, _NULL), "When the download completed."),
+        Field("batch_id", (_S, _NULL), "The `sora batch` run that created it."),
+        Field("batch_key", (_S, _NULL), "Its line's key within that batch."),
+        Field("usage", (_S, _NULL), "`sora stream`: the sync API's token usage, as JSON text."),
+    ),
+)
+
+JOB_LIST = Document(
+    key="list",
+    title="The journal",
+    commands=("sora list --json", "sora list --refresh --json"),
+    shape="an array of job records, newest first (`[]` when there are none)",
+    about="One record per task this machine created, at most `--limit` (default 50) of them.",
+    fields=JOB_RECORD.fields,
+)
+
+TASK_OBJECT = Document(
+    key="task",
+    title="The API's task object",
+    commands=("sora status --json", "sora status --watch --json"),
+    shape="one object",
+    about=(
+        "Exactly what `GET /v1/videos/{id}` answered (after `--watch`: its last answer); "
+        "nothing is added. Which members appear depends on the provider: the laozhang "
+        "profile sends the short form, the openai profile every member (null when unset). "
+        "Other providers may add members of their own. A `sora stream` run has no status "
+        "endpoint: for one, `sora status --json` prints its job record instead."
+    ),
+    open_ended=True,
+    fields=(
+        Field("id", (_S,), "Task id."),
+        Field("object", (_S,), "Always `video`."),
+        Field("model", (_S,), "Model, e.g. `sora-2`."),
+        Field(
+            "status",
+            (_S,),
+            "`submitted`/`queued`, `in_progress`, `completed` or `failed` (sora treats "
+            "any status it does not know as still running).",
+        ),
+        Field("progress", (_I,), "0-100."),
+        Field("created_at", (_I,), "Unix seconds."),
+        Field(
+            "url",
+            (_S,),
+            "Where to download the video: a path such as `/v1/videos/{id}/content`, or a full URL.",
+            "laozhang: completed tasks",
+        ),
+        Field("completed_at", (_I, _NULL), "Unix seconds.", "completed tasks; openai: always"),
+        Field("expires_at", (_I, _NULL), "When the task and video are deleted.", "openai"),
+        Field("prompt", (_S, _NULL), "The prompt.", "openai"),
+        Field("size", (_S,), "`WIDTHxHEIGHT`.", "openai"),
+        Field("seconds", (_S,), 'Duration, e.g. `"8"`.', "openai"),
+        Field("remixed_from_video_id", (_S, _NULL), "Source of a remix.", "openai"),
+        Field(
+            "error",
+            (_O, _NULL),
+            '`{"code": …, "message": …}` explaining the failure.',
+            "failed tasks; openai: always",
+        ),
+    ),
+)
+
+CONFIG_LIST = Document(
+    key="config",
+    title="The config file",
+    commands=("sora config list --json",),
+    shape="one object: a member per key set in the file (`{}` when none)",
+    about="Values as stored; keys use `_` (the command line also accepts `-`).",
+    fields=(
+        Field("api_key", (_S,), "Redacted (`sk-…abcd`) unless `--show-secret`.", "when set"),
+        Field("base_url", (_S,), "API base URL.", "when set"),
+        Field("profile", (_S,), "`laozhang` or `openai`.", "when set"),
+        Field("model", (_S,), "Default model.", "when set"),
+        Field("size", (_S,), "Default size.", "when set"),
+        Field("seconds", (_I,), "Default duration.", "when set"),
+        Field("output_dir", (_S,), "Where videos are saved.", "when set"),
+        Field("poll_interval", (_N,), "Seconds between polls.", "when set"),
+        Field("timeout", (_N,), "Seconds to wait before exit 6.", "when set"),
+    ),
+)
+
+DOCTOR = Document(
+    key="doctor",
+    title="The doctor's checks",
+    commands=("sora doctor --json",),
+    shape=(
+        "an array of check objects, in this order: config, settings, key, api, journal, terminal"
+    ),
+    about="The exit code is that of the first failed check (0 when none failed).",
+    fields=(
+        Field("name", (_S,), "`config`, `settings`, `key`, `api`, `journal` or `terminal`."),
+        Field("status", (_S,), "`ok`, `fail`, or `skip` (an earlier check must pass first)."),
+        Field("detail", (_S,), "What was found (the key only ever redacted)."),
+        Field("hint", (_S, _NULL), "What to do about a failure."),
+        Field("exit_code", (_I,), "The documented exit code of this failure; 0 if none."),
+    ),
+)
+
+DOCUMENTS: tuple[Document, ...] = (JOB_RECORD, JOB_LIST, TASK_OBJECT, CONFIG_LIST, DOCTOR)

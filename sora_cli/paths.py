@@ -1,0 +1,38 @@
+"""Where sora keeps its files: the config file and the job journal.
+
+Its own small module (standard library only) because shell completion needs these paths
+on every Tab press, and must not pay for `settings` and what it imports (issue 6).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "sora-cli"
+ENV_HOME = "SORA_HOME"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the config file and the journal live."""
+
+    config_file: Path
+    journal_file: Path
+
+
+def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
+    """`$SORA_HOME` holds both files when set, else the platform's config and state dirs."""
+    env = os.environ if env is None else env
+    home = env.get(ENV_HOME)
+    if home:
+        base = Path(home).expanduser()
+        return Paths(base / "config.toml", base / "jobs.sqlite3")
+    import platformdirs
+
+    return Paths(
+        Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml",
+        Path(platformdirs.user_state_dir(APP_NAME)) / "jobs.sqlite3",
+    )
