@@ -333,6 +333,11 @@ class _CoreBase:
 
     def _retrying(self, hook: Callable[[Exception], bool | float]) -> Any:
         import stamina
+        from stamina.instrumentation import set_on_retry_hooks
+
+        # stamina logs each retry through `logging` by default, which would print to stderr
+        # in every command; our own `on_retry` notice already tells the user.
+        set_on_retry_hooks([])
 
         remaining = self._remaining()
         return stamina.retry_context(

@@ -20,7 +20,8 @@ def test_status_poll_retries_503_burst(cli: Cli) -> None:
     result = cli("generate", "a cat", "--no-download")
     assert result.exit_code == 0, result.stderr
     assert _statuses(cli, "status")[:4] == [503, 503, 503, 200]
-    assert "retrying" in result.stderr
+    assert "retrying" in result.stderr and "(retry 3 of 5)" in result.stderr
+    assert "stamina" not in result.stderr  # no library log lines, only our notices
 
 
 def test_429_retry_after_is_honoured(cli: Cli) -> None:

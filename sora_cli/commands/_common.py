@@ -120,7 +120,7 @@ class Runtime:
             self._core = HttpCore(
                 self.settings.base_url,
                 self.settings.require_api_key(),
-                on_retry=self._on_retry,
+                on_retry=self.report_retry,
                 debug_log=self.console.debug if self.settings.debug else None,
             )
         return self._core
@@ -132,7 +132,7 @@ class Runtime:
         return HttpCore(
             self.settings.base_url,
             None,
-            on_retry=self._on_retry,
+            on_retry=self.report_retry,
             debug_log=self.console.debug if self.settings.debug else None,
         )
 
@@ -148,8 +148,13 @@ class Runtime:
 
         return Journal(self.settings.paths.journal_file)
 
-    def _on_retry(self, notice: RetryNotice) -> None:
-        self.console.info(f"{notice.reason}; retrying in {notice.wait:.1f}s")
+    def report_retry(self, notice: RetryNotice) -> None:
+        from sora_cli import constants
+
+        self.console.info(
+            f"{notice.reason}; retrying in {notice.wait:.1f}s "
+            f"(retry {notice.attempt} of {constants.RETRY_ATTEMPTS - 1})"
+        )
 
     def close(self) -> None:
         """Release the connection pool."""

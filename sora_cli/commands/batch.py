@@ -222,7 +222,7 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
         core = AsyncHttpCore(
             s.base_url,
             s.require_api_key(),
-            on_retry=rt._on_retry,
+            on_retry=rt.report_retry,
             debug_log=rt.console.debug if s.debug else None,
         )
         try:
