@@ -84,6 +84,12 @@ def complete_model(ctx: typer.Context, incomplete: str) -> list[Completion]:
     return [(m, f"{profile.name} profile") for m in profile.models]
 
 
+def complete_sync_model(ctx: typer.Context, incomplete: str) -> list[Completion]:
+    """The active profile's sync-API model names (`sora stream --model`)."""
+    profile = _profile(ctx)
+    return [(model, f"{size}, {seconds}s") for size, seconds, model in profile.sync_models]
+
+
 def complete_demo_size(incomplete: str) -> list[Completion]:
     """`sora demo` always runs the laozhang profile's emulator."""
     from sora_cli.profiles import LAOZHANG

@@ -6,6 +6,7 @@ in a 0700 directory: prompts can be private.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -83,8 +84,14 @@ class JobRecord:
     usage: str | None = None  # the sync API's final `usage` chunk, as JSON
 
     def to_json(self) -> dict[str, Any]:
-        """A plain dict for `--json` output."""
-        return asdict(self)
+        """A plain dict for `--json` output (`usage` as the object it was)."""
+        data = asdict(self)
+        if self.usage:
+            try:
+                data["usage"] = json.loads(self.usage)
+            except ValueError:
+                data["usage"] = None
+        return data
 
 
 _COLUMNS = tuple(f.name for f in fields(JobRecord))

@@ -42,6 +42,7 @@ class Document:
 
 
 _S, _I, _N, _O, _NULL = "string", "integer", "number", "object", "null"
+_BOOL = "boolean"
 
 JOB_RECORD = Document(
     key="record",
@@ -51,6 +52,7 @@ JOB_RECORD = Document(
         "sora generate --no-wait --json",
         "sora generate --no-download --json",
         "sora download --json",
+        "sora stream --json",
         "sora status --json (a `sora stream` run)",
     ),
     shape="one object",
@@ -85,7 +87,12 @@ JOB_RECORD = Document(
         Field("downloaded_at", (_N, _NULL), "When the download completed."),
         Field("batch_id", (_S, _NULL), "The `sora batch` run that created it."),
         Field("batch_key", (_S, _NULL), "Its line's key within that batch."),
-        Field("usage", (_S, _NULL), "`sora stream`: the sync API's token usage, as JSON text."),
+        Field(
+            "usage",
+            (_O, _NULL),
+            "`sora stream`: the sync API's final token usage "
+            "(`prompt_tokens`, `completion_tokens`, `total_tokens`).",
+        ),
     ),
 )
 
@@ -180,4 +187,77 @@ DOCTOR = Document(
     ),
 )
 
-DOCUMENTS: tuple[Document, ...] = (JOB_RECORD, JOB_LIST, TASK_OBJECT, CONFIG_LIST, DOCTOR)
+BATCH_LINE = Document(
+    key="batch-line",
+    title="A finished batch line",
+    commands=("sora batch --json",),
+    shape="one object per line (NDJSON), as each line finishes; then one summary object",
+    about="`type` tells a line from the summary. Lines come in the order they finish.",
+    fields=(
+        Field("type", (_S,), "Always `line`."),
+        Field("line", (_I,), "Line number in the batch file (comments and blanks counted)."),
+        Field("key", (_S,), "The line's identity across re-runs (`id:…` or a content hash)."),
+        Field("prompt", (_S,), "The prompt."),
+        Field(
+            "outcome",
+            (_S,),
+            "`completed`, `failed` (the task failed), `error` (another failure, see "
+            "`exit_code`), `skipped` (not created: `--max-cost` or a 401/402), `cancelled` "
+            "(stopped by `--fail-fast`; the task may still run).",
+        ),
+        Field("task_id", (_S, _NULL), "The line's task, when it has one."),
+        Field("file", (_S, _NULL), "Absolute path of the MP4, when completed."),
+        Field("error", (_S, _NULL), "Why the line did not complete."),
+        Field(
+            "exit_code", (_I,), "The documented exit code of this line's outcome (0 if completed)."
+        ),
+        Field("cost", (_N, _NULL), "Estimated USD price of this completed video."),
+        Field("reattached", (_BOOL,), "True when a re-run found the line's task in the journal."),
+    ),
+)
+
+BATCH_SUMMARY = Document(
+    key="batch-summary",
+    title="The batch summary",
+    commands=("sora batch --json",),
+    shape="one object, the last line of the output",
+    about="The exit code of `sora batch` equals `exit_code`.",
+    fields=(
+        Field("type", (_S,), "Always `summary`."),
+        Field("lines", (_I,), "Lines in the batch."),
+        Field("completed", (_I,), "Lines whose video is on disk."),
+        Field("failed", (_I,), "Lines whose task failed (not charged on the async API)."),
+        Field("skipped", (_I,), "Lines not created (`--max-cost`, 401/402)."),
+        Field("not_finished", (_I,), "Lines still running at `--timeout` or cancelled."),
+        Field("errors", (_I,), "Lines that ended in another error."),
+        Field("cost_usd", (_N,), "Estimated price of the completed videos."),
+        Field("exit_code", (_I,), "0 when every line completed, else the most serious code."),
+        Field("batch_id", (_S,), "Re-run with `sora batch --resume BATCH_ID`."),
+    ),
+)
+
+BATCH_PLAN = Document(
+    key="batch-plan",
+    title="The batch plan",
+    commands=("sora batch --dry-run --json",),
+    shape="one object",
+    about="Every line was checked; nothing was sent.",
+    fields=(
+        Field("type", (_S,), "Always `plan`."),
+        Field("batch_id", (_S,), "The batch's id (the same on a real run of the same file)."),
+        Field("lines", (_I,), "Tasks the batch would create."),
+        Field("estimated_cost_usd", (_N,), "Price if every task completes (failures are free)."),
+        Field("profile", (_S,), "The profile whose price table was used."),
+    ),
+)
+
+DOCUMENTS: tuple[Document, ...] = (
+    JOB_RECORD,
+    JOB_LIST,
+    TASK_OBJECT,
+    CONFIG_LIST,
+    DOCTOR,
+    BATCH_LINE,
+    BATCH_SUMMARY,
+    BATCH_PLAN,
+)

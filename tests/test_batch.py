@@ -191,8 +191,9 @@ def slow_emulator() -> Iterator[Emulator]:
     # A server that honours Idempotency-Key, as the zero-double-pay promise after a kill
     # mid-create needs (DESIGN "HTTP behaviour"); see docs/RELIABILITY.md.
     server = Emulator(
-        EmulatorConfig(port=0, queue_seconds=0.2, gen_seconds=2.0, poll_after_ms=100,
-                       honour_idempotency=True)
+        EmulatorConfig(
+            port=0, queue_seconds=0.2, gen_seconds=2.0, poll_after_ms=100, honour_idempotency=True
+        )
     ).start()
     yield server
     server.stop()

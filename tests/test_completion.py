@@ -86,6 +86,10 @@ def test_sizes_seconds_and_models_follow_the_active_profile(sora_home: Path) -> 
     assert bash_complete("sora generate --seconds ") == ["4", "8", "12"]
     assert bash_complete("sora generate --profile ") == ["laozhang", "openai"]
     assert bash_complete("sora demo --size ") == ["720x1280", "1280x720"]
+    assert bash_complete("sora stream --profile laozhang --model sora_video2-l") == [
+        "sora_video2-landscape",
+        "sora_video2-landscape-15s",
+    ]
 
 
 def test_config_keys_complete_in_command_line_spelling() -> None:

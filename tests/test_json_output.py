@@ -173,3 +173,33 @@ def test_status_json_of_a_stream_run_is_its_job_record(cli: Cli) -> None:
     shown = loads(result.stdout)
     assert_conforms(shown, JOB_RECORD)
     assert list(shown) == JOB_RECORD.names()
+
+
+def test_stream_json_is_the_documented_record(cli: Cli) -> None:
+    result = cli("stream", "a cat", "--json")
+    assert result.exit_code == 0, result.stderr
+    record = loads(result.stdout)
+    assert_conforms(record, JOB_RECORD)
+    listed = loads(cli("list", "--json").stdout)[0]
+    assert listed["usage"] == record["usage"] and isinstance(record["usage"], dict)
+
+
+def test_batch_json_lines_summary_and_plan_are_documented(cli: Cli, tmp_path: Any) -> None:
+    import json
+
+    from sora_cli.output_schema import BATCH_LINE, BATCH_PLAN, BATCH_SUMMARY
+
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("a cat\nbad [emulator:content-violation]\n", encoding="utf-8")
+    plan = loads(cli("batch", str(prompts), "--dry-run", "--json").stdout)
+    assert_conforms(plan, BATCH_PLAN)
+    assert list(plan) == BATCH_PLAN.names()
+    result = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    *lines, summary = objects
+    for line in lines:
+        assert_conforms(line, BATCH_LINE)
+        assert list(line) == BATCH_LINE.names()
+    assert_conforms(summary, BATCH_SUMMARY)
+    assert list(summary) == BATCH_SUMMARY.names()
+    assert summary["exit_code"] == result.exit_code == 5

@@ -417,4 +417,4 @@ def test_status_of_a_stream_run_comes_from_the_journal(cli: Cli) -> None:
     assert shown.exit_code == 0, shown.stderr
     assert "status:    completed" in shown.stdout and "link:" in shown.stdout
     record = json.loads(cli("status", run_id, "--json").stdout)
-    assert record["kind"] == "stream" and json.loads(record["usage"])["total_tokens"] > 0
+    assert record["kind"] == "stream" and record["usage"]["total_tokens"] > 0

@@ -19,6 +19,7 @@ from sora_cli.commands._common import (
     Runtime,
     make_runtime,
 )
+from sora_cli.completion import complete_seconds, complete_size, complete_sync_model
 
 if TYPE_CHECKING:
     from sora_cli.console import TaskDisplay
@@ -45,12 +46,17 @@ def stream(
             "-s",
             help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
             show_default=False,
+            autocompletion=complete_size,
         ),
     ] = None,
     seconds: Annotated[
         int | None,
         typer.Option(
-            "--seconds", "-d", help="Duration: 10 | 15 [default: 10].", show_default=False
+            "--seconds",
+            "-d",
+            help="Duration: 10 | 15 [default: 10].",
+            show_default=False,
+            autocompletion=complete_seconds,
         ),
     ] = None,
     model: Annotated[
@@ -60,6 +66,7 @@ def stream(
             "-m",
             help="Sync-API model, instead of --size/--seconds (e.g. sora_video2-landscape-15s).",
             show_default=False,
+            autocompletion=complete_sync_model,
         ),
     ] = None,
     image: Annotated[
