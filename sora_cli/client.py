@@ -8,7 +8,6 @@ progress and retry notices leave through callbacks.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import time
@@ -20,116 +19,19 @@ from typing import Any
 import httpx
 
 from sora_cli import __version__, constants, errors
+from sora_cli.http_answers import (
+    RetryableStatus,
+    aread_capped,
+    error_from_response,
+    mapped_errors,
+    network_error,
+    origin_of,
+    parse_retry_after,
+    raise_for_status,
+    read_capped,
+)
 
 USER_AGENT = f"sora-cli/{__version__}"
-
-
-# ---------------------------------------------------------------- parsing helpers
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when is None or when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN / inf
-        return None
-    return max(0.0, seconds)
-
-
-def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with default ports made explicit."""
-    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
-    return (url.scheme, url.host.lower(), port)
-
-
-def _error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
-    """Best message from an error body: the JSON `error.message` or a short text excerpt."""
-    parsed: Any = None
-    if body:
-        try:
-            parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
-    if isinstance(parsed, dict):
-        error = parsed.get("error", parsed)
-        if isinstance(error, dict):
-            message = error.get("message") or error.get("code")
-            if isinstance(message, str) and message:
-                return message, parsed
-        if isinstance(error, str) and error:
-            return error, parsed
-    if "html" in content_type.lower():
-        return "an HTML page instead of an API answer", None
-    text = body[: constants.MAX_ERROR_BODY_SHOWN].decode("utf-8", "replace").strip()
-    return (" ".join(text.split()) or None), None
-
-
-_HINTS = {
-    400: "check the values you passed (`sora generate --help`)",
-    401: "check your API key: `sora config set api-key`, or set SORA_API_KEY",
-    403: "check your API key and its permissions",
-    402: "top up your balance, then run the command again",
-    404: "check the id; tasks and videos expire 24 h after creation",
-    429: "the API is rate limiting; wait a minute and try again",
-}
-
-
-def error_from_response(
-    status: int, body: bytes, headers: httpx.Headers, *, what: str = "the API"
-) -> errors.ApiError:
-    """Map an error response to the exception that carries its exit code."""
-    message, parsed = _error_text(body, headers.get("content-type", ""))
-    request_id = headers.get("x-request-id")
-    text = f"{what} answered {status}" + (f": {message}" if message else "")
-    cls: type[errors.ApiError]
-    if status == 400 or status == 422:
-        cls = errors.BadRequestError
-    elif status in (401, 403):
-        cls = errors.ApiAuthError
-    elif status == 402:
-        cls = errors.ApiBalanceError
-    elif status in (404, 410):
-        cls = errors.ApiNotFound
-    elif status == 429:
-        cls = errors.RateLimited
-    elif status >= 500:
-        cls = errors.ServerError
-    else:
-        cls = errors.UnexpectedStatus
-    hint = _HINTS.get(
-        status, "the API is having trouble; try again later" if status >= 500 else None
-    )
-    return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
-
-
-def network_error(exc: httpx.TransportError, what: str) -> errors.NetworkError:
-    """Explain a transport failure in one line."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        reason = "the connection timed out"
-    elif isinstance(exc, httpx.ConnectError):
-        reason = f"cannot connect ({exc})" if str(exc) else "cannot connect"
-    elif isinstance(exc, httpx.TimeoutException):
-        reason = "no answer in time (read timeout)"
-    elif isinstance(exc, httpx.RemoteProtocolError):
-        reason = "the server closed the connection mid-answer"
-    else:
-        reason = str(exc) or type(exc).__name__
-    return errors.NetworkError(
-        f"{what}: {reason}", hint="check your network and the base URL, then try again"
-    )
 
 
 # ---------------------------------------------------------------- retry policy
@@ -151,6 +53,8 @@ class RetryPolicy:
 
     def retries_transport(self, exc: httpx.TransportError) -> bool:
         """Connect failures never reached the server; others might have (ambiguous)."""
+        if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+            return False  # we could not even build the request: trying again cannot help
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
             return True
         return self.any_transport_error
@@ -168,13 +72,6 @@ class RetryNotice:
     attempt: int
     wait: float
     reason: str
-
-
-class _RetryableStatus(Exception):
-    def __init__(self, response: httpx.Response, body: bytes):
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-        self.body = body
 
 
 class _OriginBearer(httpx.Auth):
@@ -306,7 +203,9 @@ class _CoreBase:
             if remaining is not None and remaining <= 0:
                 return False
             attempt = attempts[0]
-            if isinstance(exc, _RetryableStatus):
+            if attempt >= constants.RETRY_ATTEMPTS:  # that was the last try: no notice
+                return False
+            if isinstance(exc, RetryableStatus):
                 status = exc.response.status_code
                 hinted = parse_retry_after(exc.response.headers.get("retry-after"))
                 if hinted is not None:
@@ -333,11 +232,8 @@ class _CoreBase:
 
     def _retrying(self, hook: Callable[[Exception], bool | float]) -> Any:
         import stamina
-        from stamina.instrumentation import set_on_retry_hooks
 
-        # stamina logs each retry through `logging` by default, which would print to stderr
-        # in every command; our own `on_retry` notice already tells the user.
-        set_on_retry_hooks([])
+        _quiet_stamina()
 
         remaining = self._remaining()
         return stamina.retry_context(
@@ -390,17 +286,22 @@ class HttpCore(_CoreBase):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, build: Callable[[], httpx.Request], policy: RetryPolicy) -> httpx.Response:
-        """Send with retries; returns a streamed response whose status is not retryable."""
+    def _send(
+        self, build: Callable[[], httpx.Request], policy: RetryPolicy, *, read_body: bool = False
+    ) -> tuple[httpx.Response, bytes | None]:
+        """Send with retries; the response's status is not retryable.
+
+        With `read_body`, the body is read inside the attempt, so a connection dropped
+        mid-answer is retried like any other transport error (where the policy allows).
+        """
         attempts = [0]
         for attempt in self._retrying(self._retry_hook(policy, attempts, None)):
             with attempt:
                 attempts[0] += 1
                 response = self._client.send(build(), stream=True)
                 if response.status_code in policy.statuses:
-                    body = _read_capped(response)
-                    raise _RetryableStatus(response, body)
-                return response
+                    raise RetryableStatus(response, read_capped(response))
+                return response, (read_capped(response) if read_body else None)
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
     def request(
@@ -418,16 +319,9 @@ class HttpCore(_CoreBase):
         def build() -> httpx.Request:
             return self._client.build_request(method, url, **kwargs)
 
-        try:
-            response = self._send(build, policy)
-            body = _read_capped(response)
-        except _RetryableStatus as exc:
-            raise error_from_response(
-                exc.response.status_code, exc.body, exc.response.headers, what=what
-            ) from None
-        except httpx.TransportError as exc:
-            raise network_error(exc, f"{what} ({url.host})") from exc
-        return self._decode(response, body, what)
+        with mapped_errors(what, url.host):
+            response, body = self._send(build, policy, read_body=True)
+        return self._decode(response, body or b"", what)
 
     def get_bytes(self, url: str, *, max_bytes: int, what: str) -> tuple[bytes, httpx.Headers]:
         """A whole small body (an image), size-capped, retried like any GET."""
@@ -456,18 +350,11 @@ class HttpCore(_CoreBase):
         def build() -> httpx.Request:
             return self._client.build_request("GET", target, headers=headers)
 
+        with mapped_errors(what, target.host):
+            response, _ = self._send(build, GET_POLICY)
         try:
-            response = self._send(build, GET_POLICY)
-        except _RetryableStatus as exc:
-            raise error_from_response(
-                exc.response.status_code, exc.body, exc.response.headers, what=what
-            ) from None
-        except httpx.TransportError as exc:
-            raise network_error(exc, f"{what} ({target.host})") from exc
-        try:
-            if response.status_code >= 400 and response.status_code != 416:
-                body = _read_capped(response)
-                raise error_from_response(response.status_code, body, response.headers, what=what)
+            with mapped_errors(what, target.host):
+                raise_for_status(response, what, allowed=(416,))
             yield response
         finally:
             response.close()
@@ -501,21 +388,11 @@ class HttpCore(_CoreBase):
         def build() -> httpx.Request:
             return self._client.build_request("POST", url, **options)
 
+        with mapped_errors(what, url.host):
+            response, _ = self._send(build, policy)
         try:
-            response = self._send(build, policy)
-        except _RetryableStatus as exc:
-            raise error_from_response(
-                exc.response.status_code, exc.body, exc.response.headers, what=what
-            ) from None
-        except httpx.TransportError as exc:
-            raise network_error(exc, f"{what} ({url.host})") from exc
-        try:
-            if response.status_code >= 400:
-                try:
-                    body = _read_capped(response)
-                except httpx.TransportError as exc:
-                    raise network_error(exc, f"{what} ({url.host})") from exc
-                raise error_from_response(response.status_code, body, response.headers, what=what)
+            with mapped_errors(what, url.host):
+                raise_for_status(response, what)
             yield response
         finally:
             response.close()
@@ -559,7 +436,7 @@ class AsyncHttpCore(_CoreBase):
 
         url = self.url(path)
         attempts = [0]
-        try:
+        with mapped_errors(what, url.host):
             async for attempt in self._retrying(self._retry_hook(policy, attempts, gate)):
                 with attempt:
                     attempts[0] += 1
@@ -567,49 +444,21 @@ class AsyncHttpCore(_CoreBase):
                         await asyncio.sleep(gate.remaining())
                     request = self._client.build_request(method, url, **kwargs)
                     response = await self._client.send(request, stream=True)
-                    body = await _aread_capped(response)
+                    body = await aread_capped(response)
                     if response.status_code in policy.statuses:
-                        raise _RetryableStatus(response, body)
+                        raise RetryableStatus(response, body)
                     return self._decode(response, body, what)
-        except _RetryableStatus as exc:
-            raise error_from_response(
-                exc.response.status_code, exc.body, exc.response.headers, what=what
-            ) from None
-        except httpx.TransportError as exc:
-            raise network_error(exc, f"{what} ({url.host})") from exc
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
 
-async def _aread_capped(response: httpx.Response) -> bytes:
-    """`_read_capped` for async responses."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > constants.MAX_JSON_BODY:
-                raise _too_large(response)
-            chunks.append(chunk)
-    finally:
-        await response.aclose()
-    return b"".join(chunks)
+_STAMINA_QUIET: list[bool] = []
 
 
-def _too_large(response: httpx.Response) -> errors.BadContent:
-    return errors.BadContent(
-        f"the answer from {response.request.url.host} is larger than "
-        f"{constants.MAX_JSON_BODY // 1024 // 1024} MiB; that is not an API answer"
-    )
+def _quiet_stamina() -> None:
+    """stamina logs each retry through `logging` by default, which would print to stderr in
+    every command; our own `on_retry` notice already tells the user. Done once."""
+    if not _STAMINA_QUIET:
+        from stamina.instrumentation import set_on_retry_hooks
 
-
-def _read_capped(response: httpx.Response) -> bytes:
-    """Read a body, refusing anything larger than an API answer can be."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > constants.MAX_JSON_BODY:
-            response.close()
-            raise _too_large(response)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        set_on_retry_hooks([])
+        _STAMINA_QUIET.append(True)

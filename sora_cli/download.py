@@ -18,7 +18,8 @@ from typing import BinaryIO
 import httpx
 
 from sora_cli import constants, errors
-from sora_cli.client import HttpCore, backoff_delay, network_error
+from sora_cli.client import HttpCore, backoff_delay
+from sora_cli.http_answers import network_error
 from sora_cli.mp4 import MP4_SNIFF_BYTES, looks_like_mp4
 
 ProgressCallback = Callable[[int, int | None], None]

@@ -24,8 +24,9 @@ import httpx
 
 from sora_cli import constants, errors
 from sora_cli.api import may_have_reached_server
-from sora_cli.client import HttpCore, network_error
+from sora_cli.client import HttpCore
 from sora_cli.download import ProgressCallback, download_file
+from sora_cli.http_answers import network_error
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task
 from sora_cli.profiles import Profile

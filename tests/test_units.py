@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sora_cli.client import parse_retry_after
 from sora_cli.download import parse_content_range
 from sora_cli.errors import UsageError
+from sora_cli.http_answers import parse_retry_after
 from sora_cli.images import inspect_image
 from sora_cli.models import Task, TaskState, normalise_status
 from sora_cli.outputs import default_filename, safe_name_part

@@ -1,0 +1,188 @@
+"""Reading what an HTTP server answered: error bodies, sizes, Retry-After, origins.
+
+Pure helpers of the HTTP core (`client.py`), kept apart so the core stays about the retry
+loop and the clients. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from sora_cli import constants, errors
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN / inf
+        return None
+    return max(0.0, seconds)
+
+
+def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with default ports made explicit."""
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host.lower(), port)
+
+
+def error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
+    """Best message from an error body: the JSON `error.message` or a short text excerpt."""
+    parsed: Any = None
+    if body:
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+    if isinstance(parsed, dict):
+        error = parsed.get("error", parsed)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("code")
+            if isinstance(message, str) and message:
+                return message, parsed
+        if isinstance(error, str) and error:
+            return error, parsed
+    if "html" in content_type.lower():
+        return "an HTML page instead of an API answer", None
+    text = body[: constants.MAX_ERROR_BODY_SHOWN].decode("utf-8", "replace").strip()
+    return (" ".join(text.split()) or None), None
+
+
+_HINTS = {
+    400: "check the values you passed (`sora generate --help`)",
+    401: "check your API key: `sora config set api-key`, or set SORA_API_KEY",
+    403: "check your API key and its permissions",
+    402: "top up your balance, then run the command again",
+    404: "check the id; tasks and videos expire 24 h after creation",
+    429: "the API is rate limiting; wait a minute and try again",
+}
+
+
+def error_from_response(
+    status: int, body: bytes, headers: httpx.Headers, *, what: str = "the API"
+) -> errors.ApiError:
+    """Map an error response to the exception that carries its exit code."""
+    message, parsed = error_text(body, headers.get("content-type", ""))
+    request_id = headers.get("x-request-id")
+    text = f"{what} answered {status}" + (f": {message}" if message else "")
+    cls: type[errors.ApiError]
+    if status in (401, 403):
+        cls = errors.ApiAuthError
+    elif status == 402:
+        cls = errors.ApiBalanceError
+    elif status in (404, 410):
+        cls = errors.ApiNotFound
+    elif status == 429:
+        cls = errors.RateLimited
+    elif status >= 500:
+        cls = errors.ServerError
+    elif 400 <= status < 500:  # 400, 409, 413, 415, 422...: the request itself was refused
+        cls = errors.BadRequestError
+    else:
+        cls = errors.UnexpectedStatus
+    hint = _HINTS.get(
+        status, "the API is having trouble; try again later" if status >= 500 else None
+    )
+    return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
+
+
+def network_error(exc: httpx.TransportError, what: str) -> errors.NetworkError:
+    """Explain a transport failure in one line."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        reason = "the connection timed out"
+    elif isinstance(exc, httpx.ConnectError):
+        reason = f"cannot connect ({exc})" if str(exc) else "cannot connect"
+    elif isinstance(exc, httpx.TimeoutException):
+        reason = "no answer in time (read timeout)"
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        reason = "the server closed the connection mid-answer"
+    elif isinstance(exc, httpx.LocalProtocolError):
+        # Its text quotes the offending header, which may be the Authorization header.
+        reason = "could not build a valid request (a header value, such as the key, is invalid)"
+    else:
+        reason = str(exc) or type(exc).__name__
+    return errors.NetworkError(
+        f"{what}: {reason}", hint="check your network and the base URL, then try again"
+    )
+
+
+class RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response, body: bytes):
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.body = body
+
+
+@contextmanager
+def mapped_errors(what: str, host: str) -> Iterator[None]:
+    """Turn what the retry loop gave up on into the exception that carries the exit code."""
+    try:
+        yield
+    except RetryableStatus as exc:
+        raise error_from_response(
+            exc.response.status_code, exc.body, exc.response.headers, what=what
+        ) from None
+    except httpx.TransportError as exc:
+        raise network_error(exc, f"{what} ({host})") from exc
+
+
+def raise_for_status(response: httpx.Response, what: str, allowed: tuple[int, ...] = ()) -> None:
+    """Map an error status of a streamed response (its body is read, size-capped)."""
+    if response.status_code >= 400 and response.status_code not in allowed:
+        body = read_capped(response)
+        raise error_from_response(response.status_code, body, response.headers, what=what)
+
+
+async def aread_capped(response: httpx.Response) -> bytes:
+    """`read_capped` for async responses."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > constants.MAX_JSON_BODY:
+                raise too_large(response)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return b"".join(chunks)
+
+
+def too_large(response: httpx.Response) -> errors.BadContent:
+    return errors.BadContent(
+        f"the answer from {response.request.url.host} is larger than "
+        f"{constants.MAX_JSON_BODY // 1024 // 1024} MiB; that is not an API answer"
+    )
+
+
+def read_capped(response: httpx.Response) -> bytes:
+    """Read a body, refusing anything larger than an API answer can be."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > constants.MAX_JSON_BODY:
+            response.close()
+            raise too_large(response)
+        chunks.append(chunk)
+    return b"".join(chunks)
