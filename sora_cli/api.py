@@ -94,6 +94,20 @@ def explain_create_failure(exc: errors.NetworkError) -> None:
         exc.hint = AMBIGUOUS_HINT
 
 
+def created_task(response: Response) -> Task:
+    """The task of a 2xx create answer. One that cannot be read may still be a paid task:
+    the error says so, with the id when the answer had one."""
+    try:
+        return Task.from_json(response.data)
+    except errors.BadContent as exc:
+        exc.task_may_exist = True
+        data = response.data
+        task_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(task_id, str) and task_id:
+            exc.task_id = task_id
+        raise
+
+
 def task_path(task_id: str, suffix: str = "") -> str:
     """`videos/<id>` with the id escaped: server ids are never trusted as paths."""
     return f"videos/{quote(task_id, safe='')}{suffix}"
@@ -110,10 +124,10 @@ class VideosApi:
         refused, 429, 503); the Idempotency-Key is shared by those retries."""
         try:
             response = self.core.request("POST", "videos", **request.request_options())
+            return created_task(response)
         except errors.NetworkError as exc:
             explain_create_failure(exc)
             raise
-        return Task.from_json(response.data)
 
     def retrieve(self, task_id: str) -> Polled:
         """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
@@ -138,10 +152,10 @@ class AsyncVideosApi:
             response = await self.core.request(
                 "POST", "videos", gate=gate, **request.request_options()
             )
+            return created_task(response)
         except errors.NetworkError as exc:
             explain_create_failure(exc)
             raise
-        return Task.from_json(response.data)
 
     async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
         """Like `VideosApi.retrieve`."""

@@ -22,13 +22,18 @@ from sora_cli.batch_input import BatchLine
 from sora_cli.client import HttpCore, PauseGate
 from sora_cli.download import download_file
 from sora_cli.exit_codes import ExitCode, exit_code_for
-from sora_cli.jobs import journal_changes, record_for
+from sora_cli.jobs import (
+    INTENT_KIND,
+    UNKNOWN_KIND,
+    CreateIntent,
+    intent_row,
+    journal_changes,
+    record_for,
+)
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
 from sora_cli.outputs import default_filename
 from sora_cli.profiles import Profile
-
-INTENT_STATUS = "creating"  # a create request about to be sent; its id is not known yet
 
 
 @dataclass
@@ -145,7 +150,7 @@ class BatchRunner:
         )
         known = {r.batch_key: r for r in self.journal.for_batch(self.batch_id) if r.batch_key}
         for record in known.values():
-            if record.kind == "async" and record.status != INTENT_STATUS:
+            if record.kind == "async":
                 shared.committed_cost += self._price(record.model, record.size, record.seconds)
         tasks = [
             asyncio.create_task(self._guarded(line, known.get(line.key), shared))
@@ -182,7 +187,7 @@ class BatchRunner:
 
     def _id_for(self, line: BatchLine) -> str | None:
         for record in self.journal.for_batch(self.batch_id):
-            if record.batch_key == line.key and record.status != INTENT_STATUS:
+            if record.batch_key == line.key and record.kind == "async":
                 return record.id
         return None
 
@@ -217,7 +222,7 @@ class BatchRunner:
     ) -> LineResult:
         if known is not None and self.options.retry_failed and known.status == "failed":
             known = None
-        if known is not None and known.status != INTENT_STATUS and known.kind == "async":
+        if known is not None and known.kind == "async":
             task_id = known.id
             if known.file and Path(known.file).exists():
                 return self._done_result(line, known, reattached=True)
@@ -299,11 +304,10 @@ class BatchRunner:
         # A deterministic Idempotency-Key: a server that honours it dedupes the re-send after
         # a kill between the request and the journal write.
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{self.batch_id}:{line.key}"))
-        intent_id = f"creating-{key[:13]}"
-        if known is not None and known.status == INTENT_STATUS:
+        if known is not None and known.kind in (INTENT_KIND, UNKNOWN_KIND):
             self.observer.notice(
-                f"line {line.number}: a previous run was stopped while creating its task; "
-                "sending again with the same Idempotency-Key"
+                f"line {line.number}: an earlier run may have created its task without "
+                "hearing back; sending again with the same Idempotency-Key"
             )
         image = None
         if line.image:
@@ -313,30 +317,30 @@ class BatchRunner:
             if shared.stop_creating is not None:  # it happened while this line waited its turn
                 shared.committed_cost -= self._price(line.model, line.size, line.seconds)
                 raise _Skipped(self._skip_reason(line, shared))
-            intent = JobRecord(
-                id=intent_id,
-                kind="intent",
-                profile=self.profile.name,
-                base_url=self.base_url,
-                model=line.model,
-                prompt=line.prompt,
-                size=line.size,
-                seconds=str(line.seconds),
-                status=INTENT_STATUS,
-                batch_id=self.batch_id,
-                batch_key=line.key,
+            intent = CreateIntent(
+                self.journal,
+                intent_row(
+                    key,
+                    profile=self.profile.name,
+                    base_url=self.base_url,
+                    prompt=line.prompt,
+                    model=line.model,
+                    size=line.size,
+                    seconds=line.seconds,
+                    batch_id=self.batch_id,
+                    batch_key=line.key,
+                ),
             )
-            self.journal.record(intent)
+            intent.begin()
             try:
                 task = await self.api.create(request, gate=shared.create_gate)
-            except (errors.AuthError, errors.BalanceError) as exc:
-                shared.stop_creating = exc
-                self.journal.delete(intent_id)
-                self.observer.notice(f"{exc.message}: no more tasks will be created")
-                raise
-            except errors.SoraError as exc:
-                if not getattr(exc, "task_may_exist", False):
-                    self.journal.delete(intent_id)
+            except (errors.SoraError, asyncio.CancelledError) as exc:
+                intent.failed(
+                    KeyboardInterrupt() if isinstance(exc, asyncio.CancelledError) else exc
+                )
+                if isinstance(exc, errors.AuthError | errors.BalanceError):
+                    shared.stop_creating = exc
+                    self.observer.notice(f"{exc.message}: no more tasks will be created")
                 raise
         record = record_for(
             task,
@@ -348,8 +352,7 @@ class BatchRunner:
             seconds=line.seconds,
         )
         record.batch_id, record.batch_key = self.batch_id, line.key
-        self.journal.record(record)
-        self.journal.delete(intent_id)
+        intent.created(record)
         self.observer.created(line, task.id, False)
         return task.id
 

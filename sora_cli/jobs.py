@@ -51,7 +51,74 @@ def record_for(
     )
 
 
-def unknown_record(
+INTENT_KIND = "intent"  # a create call in flight (or cut off): its task id is not known yet
+UNKNOWN_KIND = "unknown"  # a create call that failed ambiguously: a task may exist
+CREATING = "creating"
+
+
+def intent_id(idempotency_key: str) -> str:
+    """The journal id of a create call whose task id is not known."""
+    return f"unknown-{idempotency_key[:13]}"
+
+
+class CreateIntent:
+    """The journal's side of one create call, so no outcome of it goes unrecorded.
+
+    A row is written before the request. It is replaced by the task's row when the API
+    answers; deleted when the request certainly created nothing; and turned into an
+    `unknown` row when a task may exist (a read timeout, a 500, Ctrl-C mid-request, an
+    answer that could not be read). Used by `generate` and `batch` alike.
+    """
+
+    def __init__(self, journal: Journal, row: JobRecord):
+        self.journal = journal
+        self.row = row
+
+    def begin(self) -> None:
+        """Record the intent: from here on a kill leaves a trace."""
+        self.journal.record(self.row)
+
+    def created(self, record: JobRecord) -> None:
+        """The API answered with a task: its row replaces the intent."""
+        self.journal.record(record)
+        self.journal.delete(self.row.id)
+
+    def failed(self, exc: BaseException) -> None:
+        """Keep the row as `unknown` where a task may exist, else drop it."""
+        may_exist = isinstance(exc, KeyboardInterrupt) or getattr(exc, "task_may_exist", False)
+        if not may_exist:
+            self.journal.delete(self.row.id)
+            return
+        message = (
+            "interrupted while the create call was in flight"
+            if isinstance(exc, KeyboardInterrupt)
+            else getattr(exc, "message", str(exc))
+        )
+        known_id = getattr(exc, "task_id", None)
+        if known_id:  # the answer named the task but could not be read whole
+            self.journal.delete(self.row.id)
+            self.row.id = known_id
+        self.row.kind, self.row.status, self.row.error = UNKNOWN_KIND, "unknown", message
+        self.journal.record(self.row)
+
+
+def explain_lost_create(exc: BaseException, row_id: str) -> BaseException:
+    """The error to show after a create call failed; Ctrl-C becomes exit 130 with a hint."""
+    if isinstance(exc, KeyboardInterrupt):
+        return errors.Interrupted(
+            "interrupted while creating the task; it may exist and be charged when it completes",
+            hint=f"`sora list` shows it as {row_id} (unknown); check your provider's dashboard",
+        )
+    if getattr(exc, "task_may_exist", False) and isinstance(exc, errors.SoraError):
+        exc.hint = (
+            f"{exc.hint} (`sora list` shows it as unknown)"
+            if exc.hint
+            else ("`sora list` shows it as unknown")
+        )
+    return exc
+
+
+def intent_row(
     idempotency_key: str,
     *,
     profile: str,
@@ -60,21 +127,23 @@ def unknown_record(
     model: str,
     size: str,
     seconds: int,
-    error: str,
+    batch_id: str | None = None,
+    batch_key: str | None = None,
 ) -> JobRecord:
-    """A row for a create call that failed ambiguously: a task may exist, its id is unknown."""
+    """The row written just before a create call."""
     return JobRecord(
-        id=f"unknown-{idempotency_key[:13]}",
-        kind="unknown",
+        id=intent_id(idempotency_key),
+        kind=INTENT_KIND,
         profile=profile,
         base_url=base_url,
         model=model,
         prompt=prompt,
         size=size,
         seconds=str(seconds),
-        status="unknown",
-        error=error,
+        status=CREATING,
         created_at=time.time(),
+        batch_id=batch_id,
+        batch_key=batch_key,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sora_cli import constants
-from sora_cli.settings import ensure_private_dir
+from sora_cli.paths import ensure_private_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -102,6 +102,17 @@ class Journal:
 
     def __init__(self, path: Path):
         self.path = path
+        try:
+            self._open(path)
+        except (sqlite3.Error, OSError) as exc:
+            from sora_cli.errors import UsageError
+
+            raise UsageError(
+                f"cannot open the job journal {path}: {exc}",
+                hint="move the file aside (sora starts a new journal), or set SORA_HOME",
+            ) from exc
+
+    def _open(self, path: Path) -> None:
         ensure_private_dir(path.parent)
         if not path.exists():
             # Create it 0600 before SQLite does (SQLite would honour the umask).

@@ -36,3 +36,9 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
         Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml",
         Path(platformdirs.user_state_dir(APP_NAME)) / "jobs.sqlite3",
     )
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create a directory readable only by the user (it holds keys and the journal)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)

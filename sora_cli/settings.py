@@ -24,6 +24,7 @@ from sora_cli.errors import AuthError, ConfigError, UsageError
 from sora_cli.paths import APP_NAME as APP_NAME
 from sora_cli.paths import ENV_HOME as ENV_HOME
 from sora_cli.paths import Paths as Paths
+from sora_cli.paths import ensure_private_dir
 from sora_cli.paths import resolve_paths as resolve_paths
 from sora_cli.profiles import DEFAULT_PROFILE, Profile, get_profile
 
@@ -109,12 +110,6 @@ def redact(secret: str | None) -> str:
         return "…" * 3
     head = secret[:3] if secret[:3].isascii() else ""
     return f"{head}…{secret[-4:]}"
-
-
-def ensure_private_dir(path: Path) -> None:
-    """Create a directory readable only by the user (it holds keys and the journal)."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=0o700, exist_ok=True)
 
 
 def _line_of_key(text: str, key: str) -> int | None:

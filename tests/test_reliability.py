@@ -342,3 +342,81 @@ def test_journal_knows_the_expiry_and_explains_it(cli: Cli, sora_home: Path) -> 
     assert "expired at 1970" in result.stderr and "24 hours" in result.stderr
     listed = cli("list").stdout
     assert "expired" in listed
+
+
+def test_sigterm_during_the_create_call_leaves_an_unknown_row(
+    emulator: object, sora_home: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sora_cli.emulator import Emulator
+    from tests.helpers import TEST_KEY
+
+    assert isinstance(emulator, Emulator)
+    emulator.add_fault(route="create", delay=3)  # the answer is slow to come
+    env = {
+        **os.environ,
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", "generate", "a cat"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (
+        (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home)
+    ):
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    assert "may exist" in stderr and "unknown" in stderr
+    (row,) = journal_rows(sora_home)
+    assert row["status"] == "unknown" and row["prompt"] == "a cat"
+
+
+def test_an_unreadable_create_answer_keeps_the_id_it_named(cli: Cli, sora_home: Path) -> None:
+    cli.fault(route="create", status=200, body='{"id": "video_abc123"}')
+    result = cli("generate", "a cat")
+    assert result.exit_code == 8
+    assert "may exist" in result.stderr
+    (row,) = journal_rows(sora_home)
+    assert row["id"] == "video_abc123" and row["status"] == "unknown"
+
+
+def test_an_unopenable_journal_stops_before_paying(cli: Cli, sora_home: Path) -> None:
+    sora_home.mkdir(parents=True, exist_ok=True)
+    (sora_home / "jobs.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = cli("generate", "a cat")
+    assert result.exit_code == 2
+    assert "cannot open the job journal" in result.stderr
+    assert cli.stats()["creates_by_prompt"] == {}
+
+
+def test_output_that_appears_during_the_wait_points_at_download(cli: Cli, tmp_path: Path) -> None:
+    import threading
+
+    target = tmp_path / "v.mp4"
+
+    def squat() -> None:
+        import time
+
+        time.sleep(0.2)
+        target.write_bytes(b"someone else's file")
+
+    threading.Thread(target=squat).start()
+    result = cli("generate", "a cat", "-o", str(target))
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr and "sora download video_" in result.stderr
+    assert target.read_bytes() == b"someone else's file"

@@ -146,9 +146,15 @@ def _run(
 
     from sora_cli.api import CreateRequest
     from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
-    from sora_cli.errors import NetworkError, UsageError
+    from sora_cli.errors import SoraError, UsageError
     from sora_cli.inputs import read_prompt
-    from sora_cli.jobs import raise_if_failed, record_for, unknown_record
+    from sora_cli.jobs import (
+        CreateIntent,
+        explain_lost_create,
+        intent_row,
+        raise_if_failed,
+        record_for,
+    )
     from sora_cli.outputs import check_writable, precheck_output, resolve_output
 
     settings, profile = rt.settings, rt.settings.profile
@@ -168,27 +174,29 @@ def _run(
 
     api = rt.api()
     key = str(uuid.uuid4())
-    try:
-        task = api.create(CreateRequest(prompt, model, size, seconds, upload, key))
-    except NetworkError as exc:
-        if exc.task_may_exist:
-            with rt.journal() as journal:
-                journal.record(
-                    unknown_record(
-                        key,
-                        profile=profile.name,
-                        base_url=settings.base_url,
-                        prompt=prompt,
-                        model=model,
-                        size=size,
-                        seconds=seconds,
-                        error=exc.message,
-                    )
-                )
-            exc.hint = f"{exc.hint} (`sora list` shows it as unknown)"
-        raise
-    with rt.journal() as journal:
-        journal.record(
+    with rt.journal() as journal:  # opened before paying: a task must always have a row
+        intent = CreateIntent(
+            journal,
+            intent_row(
+                key,
+                profile=profile.name,
+                base_url=settings.base_url,
+                prompt=prompt,
+                model=model,
+                size=size,
+                seconds=seconds,
+            ),
+        )
+        intent.begin()
+        try:
+            task = api.create(CreateRequest(prompt, model, size, seconds, upload, key))
+        except (SoraError, KeyboardInterrupt) as exc:
+            intent.failed(exc)
+            shown = explain_lost_create(exc, intent.row.id)
+            if shown is exc:
+                raise
+            raise shown from None
+        intent.created(
             record_for(
                 task,
                 profile=profile.name,
@@ -210,7 +218,12 @@ def _run(
             return
         dest = resolve_output(output, settings.output_dir, task.id)
         if dest is not None:
-            check_writable(dest, force)
+            try:
+                check_writable(dest, force)
+            except UsageError as exc:  # it appeared while we waited: don't make them pay again
+                exc.task_id = task.id
+                exc.hint = f"the video is ready; save it with: sora download {task.id} -o PATH"
+                raise
             from sora_cli.download import part_path
 
             part_path(dest).unlink(missing_ok=True)  # a new task never continues an old file
