@@ -54,9 +54,10 @@ class SoraGroup(TyperGroup):
 
 def report(exc: BaseException) -> int:
     """Print one clear error (traceback only with --debug) and return the exit code."""
+    import contextlib
     import os
 
-    from sora_cli.console import Console, redact
+    from sora_cli.console import Console, scrub_secrets
     from sora_cli.errors import SoraError
     from sora_cli.exit_codes import exit_code_for
 
@@ -66,9 +67,18 @@ def report(exc: BaseException) -> int:
     if debug and not isinstance(exc, KeyboardInterrupt):
         import traceback
 
-        console.stderr.write(redact("".join(traceback.format_exception(exc))))
+        console.stderr.write(scrub_secrets("".join(traceback.format_exception(exc))))
     if isinstance(exc, SoraError):
         console.error(exc.message, exc.hint)
+        said = f"{exc.message} {exc.hint or ''}"
+        if exc.task_id and exc.task_id not in said:  # the id is never left unsaid
+            console.stderr.write(f"  task: {exc.task_id} (kept in the journal: sora list)\n")
+    elif isinstance(exc, BrokenPipeError):
+        # The reader went away (`sora ... -o - | head`): nothing more can reach it, and
+        # Python's exit-time flush must not complain either.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(code)
     elif isinstance(exc, KeyboardInterrupt):
         console.error("interrupted")
     else:

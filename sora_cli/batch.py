@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sora_cli import errors
-from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, Polled, task_path
+from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, task_path
 from sora_cli.batch_input import BatchLine
 from sora_cli.client import HttpCore, PauseGate
 from sora_cli.download import download_file
@@ -26,8 +26,9 @@ from sora_cli.jobs import (
     INTENT_KIND,
     UNKNOWN_KIND,
     CreateIntent,
+    PollTracker,
+    WaitCallbacks,
     intent_row,
-    journal_changes,
     record_for,
 )
 from sora_cli.journal import JobRecord, Journal
@@ -357,26 +358,26 @@ class BatchRunner:
         return task.id
 
     async def _wait(self, line: BatchLine, task_id: str, shared: _Shared) -> Task:
-        deadline = time.monotonic() + self.options.timeout
-        last: tuple[str, int | None] | None = None
+        tracker = PollTracker(
+            self.journal,
+            task_id,
+            poll_interval=self.options.poll_interval,
+            timeout=self.options.timeout,
+            callbacks=WaitCallbacks(
+                on_update=lambda task: self.observer.progress(line, task),
+                on_warning=lambda message: self.observer.notice(f"line {line.number}: {message}"),
+            ),
+        )
         while True:
-            async with shared.poll:
-                polled: Polled = await self.api.retrieve(task_id, gate=shared.poll_gate)
-            task = polled.task
-            if (task.status, task.progress) != last:
-                last = (task.status, task.progress)
-                self.journal.update(task_id, **journal_changes(task))
-                self.observer.progress(line, task)
-            if task.state.is_final:
-                return task
-            delay = (
-                polled.poll_after if polled.poll_after is not None else self.options.poll_interval
-            )
-            if time.monotonic() + delay >= deadline:
-                raise errors.NotFinished(
-                    f"task {task_id} is still {task.status} after {self.options.timeout:g} s",
-                    task_id=task_id,
-                )
+            try:
+                async with shared.poll:
+                    polled = await self.api.retrieve(task_id, gate=shared.poll_gate)
+            except errors.BadContent as exc:
+                await asyncio.sleep(tracker.bad_answer(exc))
+                continue
+            delay = tracker.seen(polled)
+            if delay is None:
+                return polled.task
             await asyncio.sleep(delay)
 
 

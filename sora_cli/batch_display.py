@@ -1,16 +1,25 @@
 """How a batch shows itself: a rich overall bar with rows for active tasks on a terminal,
-plain lines otherwise, NDJSON on stdout with --json. Implements `BatchObserver`."""
+plain lines otherwise, NDJSON on stdout with --json. Implements `BatchObserver`.
+
+Task ids, file names and error text come from the server or the batch file, so on a terminal
+they go into a `literal_text_column`; only our own labels ("batch", "line 3") are markup.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sora_cli.console import Console
+from sora_cli.console import Console, literal_text_column
 
 if TYPE_CHECKING:
     from sora_cli.batch import LineResult
     from sora_cli.batch_input import BatchLine
     from sora_cli.models import Task
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 line`, `2 lines`: a count and its noun; `many` when the plural is not word + "s"."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 class BatchDisplay:
@@ -28,24 +37,24 @@ class BatchDisplay:
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
-                Progress,
                 TextColumn,
                 TimeElapsedColumn,
             )
 
-            self._progress = Progress(
-                TextColumn("{task.description}"),
+            self._progress = console.live_progress(
+                TextColumn("{task.fields[label]}"),  # markup: our own text only
+                literal_text_column("{task.description}"),  # counts, or a server task id
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=console._rich_stderr(),
             )
-            self._overall = self._progress.add_task(self._summary(), total=total)
-            self._progress.start()
+            self._overall = self._progress.add_task(
+                self._summary(), total=total, label="[bold]batch[/]"
+            )
 
     def _summary(self) -> str:
         running = len(self._running)
-        return f"[bold]batch[/] {self.done} done · {self.failed} failed · {running} running"
+        return f"{self.done} done · {self.failed} failed · {running} running"
 
     def _refresh(self) -> None:
         if self._progress is not None:
@@ -59,7 +68,7 @@ class BatchDisplay:
         verb = "re-attached to" if reattached else "created"
         if self._progress is not None:
             self._rows[line.number] = self._progress.add_task(
-                f"  line {line.number} {task_id}", total=100
+                task_id, total=100, label=f"  line {line.number}"
             )
             self._refresh()
         else:
@@ -106,3 +115,31 @@ class BatchDisplay:
         """Stop the live display."""
         if self._progress is not None:
             self._progress.stop()
+
+    def summary(self, summary: dict[str, object]) -> None:
+        """The closing line on stderr, and what to run next when something is missing."""
+        words = {
+            "completed": "completed",
+            "failed": "failed",
+            "skipped": "skipped",
+            "not_finished": "not finished",
+            "errors": "error",
+        }
+        parts = []
+        for key, word in words.items():
+            count = summary[key]
+            if isinstance(count, int) and count:
+                parts.append(plural(count, word) if key == "errors" else f"{count} {word}")
+        batch_id = summary["batch_id"]
+        cost = summary["cost_usd"]
+        assert isinstance(cost, int | float)
+        self.console.info(
+            f"batch {batch_id}: {', '.join(parts) or 'nothing to do'}; "
+            f"cost of completed videos ${cost:.2f}"
+        )
+        if summary["failed"]:
+            self.console.info(
+                f"give failed lines a new task: sora batch --resume {batch_id} --retry-failed"
+            )
+        elif summary["exit_code"]:
+            self.console.info(f"re-run to finish what is missing: sora batch --resume {batch_id}")

@@ -173,7 +173,8 @@ def parse_batch(
         shown = problems[:MAX_SHOWN_ERRORS]
         more = len(problems) - len(shown)
         raise UsageError(
-            f"{len(problems)} invalid line(s) in {source}; nothing was sent:\n  "
+            f"{len(problems)} invalid line{'s' * (len(problems) != 1)} in {source}; "
+            "nothing was sent:\n  "
             + "\n  ".join(shown)
             + (f"\n  ... and {more} more" if more else ""),
             hint="fix these lines and run the same command again",

@@ -1,7 +1,10 @@
 """stdout/stderr, TTY detection, and progress shown as rich bars, plain lines or nothing.
 
 stdout carries only results (a path, an id, JSON); everything else goes to stderr. Every
-string written passes through `redact`, so a key that slipped into a message never shows.
+string written passes through `scrub_secrets`, so a key that slipped into a message never
+shows. Text from users or the server (prompts, file names, task ids, error text) reaches rich
+only as `rich.text.Text` or through `literal_text_column`, never as markup: a prompt holding
+`[/]` must neither crash a table nor restyle a bar.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sora_cli import constants
 
 if TYPE_CHECKING:
     from rich.console import Console as RichConsole
+    from rich.progress import Progress, ProgressColumn, TextColumn
 
     from sora_cli.models import Task
 
@@ -29,12 +33,25 @@ def register_secret(secret: str | None) -> None:
         _SECRETS.add(secret)
 
 
-def redact(text: str) -> str:
-    """Replace every registered secret in `text`."""
+def scrub_secrets(text: str) -> str:
+    """Replace every registered secret in `text` (settings.redact masks one key for display)."""
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+# The old name, kept until every caller says scrub_secrets.
+redact = scrub_secrets
+
+
+def literal_text_column(text_format: str, *, style: str = "none") -> TextColumn:
+    """A progress column whose formatted text is shown as is: user text is never markup."""
+    from rich.progress import TextColumn
+
+    # markup=False makes rich build a plain Text (no markup, no :emoji: codes); our own
+    # styling comes from `style` or from a separate markup column holding only our text.
+    return TextColumn(text_format, style=style, markup=False)
 
 
 def color_allowed(stream: IO[str]) -> bool:
@@ -123,27 +140,18 @@ class _PlainDownload:
 
 
 class _RichTask:
-    def __init__(self, rich_console: RichConsole, task_id: str):
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            SpinnerColumn,
-            TaskProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+    def __init__(self, console: Console, task_id: str):
+        from rich.progress import BarColumn, SpinnerColumn, TaskProgressColumn, TimeElapsedColumn
 
-        self._progress = Progress(
+        self._progress = console.live_progress(
             SpinnerColumn(),
-            TextColumn("[bold]{task.fields[task_id]}[/] {task.description}"),
+            literal_text_column("{task.fields[task_id]}", style="bold"),  # a server id
+            literal_text_column("{task.description}"),  # the server's status string
             BarColumn(),
             TaskProgressColumn(),
             TimeElapsedColumn(),
-            console=rich_console,
-            transient=False,
         )
         self._bar = self._progress.add_task("starting", total=100, task_id=task_id)
-        self._progress.start()
 
     def update(self, task: Task) -> None:
         self._progress.update(self._bar, description=task.status, completed=task.progress or 0)
@@ -153,26 +161,22 @@ class _RichTask:
 
 
 class _RichDownload:
-    def __init__(self, rich_console: RichConsole, name: str):
+    def __init__(self, console: Console, name: str):
         from rich.progress import (
             BarColumn,
             DownloadColumn,
-            Progress,
-            TextColumn,
             TimeRemainingColumn,
             TransferSpeedColumn,
         )
 
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
+        self._progress = console.live_progress(
+            literal_text_column("{task.description}", style="bold"),  # a file name (user's -o)
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
-            console=rich_console,
         )
         self._bar = self._progress.add_task(name, total=None)
-        self._progress.start()
 
     def update(self, done: int, total: int | None) -> None:
         self._progress.update(self._bar, completed=done, total=total)
@@ -199,6 +203,7 @@ class Console:
         self.interactive = _isatty(self.stderr) and os.environ.get("TERM") != "dumb"
         self.color = color_allowed(self.stderr)
         self._rich: RichConsole | None = None
+        self._live: list[Progress] = []
 
     def _rich_stderr(self) -> RichConsole:
         if self._rich is None:
@@ -209,11 +214,32 @@ class Console:
             )
         return self._rich
 
+    def live_progress(self, *columns: ProgressColumn) -> Progress:
+        """A started rich progress display on stderr; our messages print above it while live.
+
+        Stop it with its own `stop()`. Text from users or the server belongs in a
+        `literal_text_column`; a markup `TextColumn` may only format our own text.
+        """
+        from rich.progress import Progress
+
+        # redirect_stdout=False: while a bar is live rich would otherwise route anything
+        # written to sys.stdout onto the stderr console, and stdout carries results only.
+        progress = Progress(*columns, console=self._rich_stderr(), redirect_stdout=False)
+        progress.start()
+        self._live.append(progress)
+        return progress
+
+    @property
+    def live_active(self) -> bool:
+        """True while a progress display started by `live_progress` is still drawn."""
+        self._live = [p for p in self._live if p.live.is_started]
+        return bool(self._live)
+
     # -- results (stdout) --
 
     def result(self, text: str) -> None:
         """One result line on stdout."""
-        self.stdout.write(redact(text) + "\n")
+        self.stdout.write(scrub_secrets(text) + "\n")
         self.stdout.flush()
 
     def result_json(self, data: Any) -> None:
@@ -222,7 +248,7 @@ class Console:
 
     def result_text(self, text: str) -> None:
         """Text on stdout exactly as it came (`stream --raw`), flushed at once."""
-        self.stdout.write(redact(text))
+        self.stdout.write(scrub_secrets(text))
         self.stdout.flush()
 
     def result_json_line(self, data: Any) -> None:
@@ -232,7 +258,16 @@ class Console:
     # -- messages (stderr) --
 
     def _err(self, text: str) -> None:
-        self.stderr.write(redact(text) + "\n")
+        line = scrub_secrets(text)
+        if self._rich is not None and self.live_active:
+            # Written straight to the stream, the line would land on the bar's last frame
+            # and be half erased by the next refresh; rich prints it above the live bar.
+            # As a Text it is never read as markup.
+            from rich.text import Text
+
+            self._rich.print(Text(line))
+            return
+        self.stderr.write(line + "\n")
         self.stderr.flush()
 
     def info(self, message: str) -> None:
@@ -262,7 +297,7 @@ class Console:
         if self.quiet:
             return _Null()
         if self.interactive:
-            return _RichTask(self._rich_stderr(), task_id)
+            return _RichTask(self, task_id)
         return _PlainTask(self, task_id)
 
     def download_display(self, name: str) -> DownloadDisplay:
@@ -270,7 +305,7 @@ class Console:
         if self.quiet:
             return _Null()
         if self.interactive:
-            return _RichDownload(self._rich_stderr(), name)
+            return _RichDownload(self, name)
         return _PlainDownload(self, name)
 
     def table(self, columns: list[str], rows: list[list[str]]) -> None:
@@ -278,10 +313,12 @@ class Console:
         if _isatty(self.stdout):
             from rich.console import Console as RichConsole
             from rich.table import Table
+            from rich.text import Text
 
             table = Table(*columns, box=None, header_style="bold")
             for row in rows:
-                table.add_row(*[redact(cell) for cell in row])
+                # Cells hold prompts, paths and server text: Text, so `[/]` is not markup.
+                table.add_row(*[Text(scrub_secrets(cell)) for cell in row])
             RichConsole(file=self.stdout, no_color=not color_allowed(self.stdout)).print(table)
             return
         self.result("\t".join(columns))

@@ -179,11 +179,12 @@ def check_journal(path: Path) -> Check:
         mode = _mode(path)
         with Journal(path) as journal:
             count = len(journal.list())
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, errors.UsageError) as exc:
+        reason = exc.__cause__ if isinstance(exc, errors.UsageError) else exc
         return _failed(
             "journal",
             errors.UsageError(
-                f"journal {path} cannot be opened: {exc}",
+                f"journal {path} cannot be opened: {reason}",
                 hint="move it aside (keep it: it lists paid tasks); sora starts a new one",
             ),
         )

@@ -37,6 +37,7 @@ _TABLE: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (errors.NetworkError, ExitCode.NETWORK),
     (errors.Interrupted, ExitCode.INTERRUPTED),
     (KeyboardInterrupt, ExitCode.INTERRUPTED),
+    (BrokenPipeError, ExitCode.INTERRUPTED),  # the reader of stdout went away
 )
 
 

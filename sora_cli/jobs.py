@@ -169,6 +169,78 @@ class WaitCallbacks:
     on_warning: Callable[[str], None] = lambda message: None
 
 
+class PollTracker:
+    """The decisions of a wait, shared by `generate` (sync) and `batch` (async): journal every
+    change, tolerate a few unreadable answers, warn about a stuck task, stop at the deadline.
+    It never sleeps or sends; it says how long to wait before the next poll."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        task_id: str,
+        *,
+        poll_interval: float,
+        timeout: float,
+        callbacks: WaitCallbacks,
+    ):
+        self.journal = journal
+        self.task_id = task_id
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.callbacks = callbacks
+        self.deadline = time.monotonic() + timeout
+        self._last_seen: tuple[str, int | None] | None = None
+        self._last_change = time.monotonic()
+        self._warned_stuck = False
+        self._bad_answers = 0
+
+    def seen(self, polled: Polled) -> float | None:
+        """Record an answer; None when the task has ended, else the delay before the next."""
+        self._bad_answers = 0
+        task = polled.task
+        if (task.status, task.progress) != self._last_seen:
+            self.journal.update(self.task_id, **journal_changes(task))
+            self._last_seen = (task.status, task.progress)
+            self._last_change, self._warned_stuck = time.monotonic(), False
+        self.callbacks.on_update(task)
+        if task.state.is_final:
+            return None
+        now = time.monotonic()
+        if not self._warned_stuck and now - self._last_change >= constants.STUCK_WARNING_AFTER:
+            self._warned_stuck = True
+            self.callbacks.on_warning(
+                f"task {self.task_id} has not moved from {task.status} {task.progress or 0}% "
+                f"for {int(now - self._last_change) // 60} minutes; still waiting. If it stays "
+                f"stuck, contact your provider's support with the id {self.task_id}"
+            )
+        delay = polled.poll_after if polled.poll_after is not None else self.poll_interval
+        if now + delay >= self.deadline:
+            raise errors.NotFinished(
+                f"task {self.task_id} is still {task.status}"
+                + (f" ({task.progress}%)" if task.progress is not None else "")
+                + f" after {self.timeout:g} s; it keeps running on the server",
+                hint=f"resume with: {resume_command(self.task_id)}",
+                task_id=self.task_id,
+            )
+        return delay
+
+    def bad_answer(self, exc: errors.BadContent) -> float:
+        """A proxy's garbage is tolerated a few times in a row; returns the delay to retry."""
+        self._bad_answers += 1
+        if self._bad_answers >= constants.MAX_BAD_POLL_ANSWERS:
+            raise exc
+        self.callbacks.on_warning(f"{exc.message}; polling again")
+        return self.poll_interval
+
+    def explain(self, exc: errors.SoraError) -> errors.SoraError:
+        """Whatever ended the wait, the message names the task and how to pick it up."""
+        exc.task_id = exc.task_id or self.task_id
+        if not exc.hint or "sora " not in exc.hint:
+            prefix = f"{exc.hint}; " if exc.hint else ""
+            exc.hint = f"{prefix}the task is kept: {resume_command(self.task_id)}"
+        return exc
+
+
 def wait_for_task(
     api: VideosApi,
     journal: Journal,
@@ -180,13 +252,10 @@ def wait_for_task(
     first: Polled | None = None,
 ) -> Task:
     """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6)."""
-    start = time.monotonic()
-    deadline = start + timeout
-    api.core.deadline = deadline
-    last_change = start
-    last_seen: tuple[str, int | None] | None = None
-    warned_stuck = False
-    bad_answers = 0
+    tracker = PollTracker(
+        journal, task_id, poll_interval=poll_interval, timeout=timeout, callbacks=callbacks
+    )
+    api.core.deadline = tracker.deadline
     polled = first
     try:
         while True:
@@ -194,40 +263,11 @@ def wait_for_task(
                 try:
                     polled = api.retrieve(task_id)
                 except errors.BadContent as exc:
-                    bad_answers += 1
-                    if bad_answers >= constants.MAX_BAD_POLL_ANSWERS:
-                        exc.hint = f"the task is kept; try later: {resume_command(task_id)}"
-                        exc.task_id = task_id
-                        raise
-                    callbacks.on_warning(f"{exc.message}; polling again")
-                    time.sleep(poll_interval)
+                    time.sleep(tracker.bad_answer(exc))
                     continue
-                bad_answers = 0
-            task = polled.task
-            delay = polled.poll_after if polled.poll_after is not None else poll_interval
-            seen = (task.status, task.progress)
-            if seen != last_seen:
-                journal.update(task_id, **journal_changes(task))
-                last_seen, last_change, warned_stuck = seen, time.monotonic(), False
-            callbacks.on_update(task)
-            if task.state.is_final:
-                return task
-            now = time.monotonic()
-            if not warned_stuck and now - last_change >= constants.STUCK_WARNING_AFTER:
-                warned_stuck = True
-                callbacks.on_warning(
-                    f"task {task_id} has not moved from {task.status} {task.progress or 0}% "
-                    f"for {int(now - last_change) // 60} minutes; still waiting. If it stays "
-                    f"stuck, contact your provider's support with the id {task_id}"
-                )
-            if now + delay >= deadline:
-                raise errors.NotFinished(
-                    f"task {task_id} is still {task.status}"
-                    + (f" ({task.progress}%)" if task.progress is not None else "")
-                    + f" after {timeout:g} s; it keeps running on the server",
-                    hint=f"resume with: {resume_command(task_id)}",
-                    task_id=task_id,
-                )
+            delay = tracker.seen(polled)
+            if delay is None:
+                return polled.task
             time.sleep(delay)
             polled = None
     except KeyboardInterrupt:
@@ -236,6 +276,10 @@ def wait_for_task(
             hint=f"resume with: {resume_command(task_id)}",
             task_id=task_id,
         ) from None
+    except errors.NotFound:
+        raise  # the caller explains expiry
+    except errors.SoraError as exc:
+        raise tracker.explain(exc) from exc.__cause__
     finally:
         api.core.deadline = None
 
@@ -249,8 +293,14 @@ def raise_if_failed(task: Task) -> None:
         raise errors.GenerationFailed(
             f"task {task.id} failed: {task.failure_text()}", hint=hint, task_id=task.id
         )
+    if task.state is TaskState.EXPIRED:
+        raise errors.NotFound(
+            f"task {task.id} has expired; the API keeps tasks and videos for 24 hours",
+            hint="create it again with `sora generate`",
+            task_id=task.id,
+        )
     raise errors.GenerationFailed(
-        f"task {task.id} ended {task.status}", hint="create a new task", task_id=task.id
+        f"task {task.id} was {task.status}", hint="create it again", task_id=task.id
     )
 
 

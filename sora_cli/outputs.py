@@ -1,4 +1,9 @@
-"""Where a video lands: `-o`, the config's output_dir, or `./sora-<id>.mp4`."""
+"""Where a video lands: `-o`, the config's output_dir, or `./sora-<id>.mp4`.
+
+`-o PATH` names a file, unless PATH is an existing directory or ends with a separator
+(`-o clips/`): then it names a directory, which must exist, and the video gets its default
+name inside it.
+"""
 
 from __future__ import annotations
 
@@ -28,11 +33,31 @@ def default_filename(task_id: str) -> str:
     return f"sora-{safe_name_part(task_id)}.mp4"
 
 
+def _names_directory(output: str) -> bool:
+    """`-o clips/`: a trailing separator says "a directory", even before it exists."""
+    return output.endswith(tuple(sep for sep in (os.sep, os.altsep, "/") if sep))
+
+
+def _existing_directory(output: str) -> Path:
+    """The directory `-o DIR/` names; refused unless it exists (we never guess a file name)."""
+    path = Path(output).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise UsageError(
+            f"{output} is a file, not a directory",
+            hint="drop the trailing / to write to that file, or pass -o PATH",
+        )
+    raise UsageError(f"directory {output} does not exist", hint="create it, or pass -o PATH")
+
+
 def resolve_output(output: str | None, output_dir: Path | None, task_id: str) -> Path | None:
     """The final path, or None for stdout (`-o -`)."""
     if output == STDOUT:
         return None
     if output:
+        if _names_directory(output):
+            return _existing_directory(output) / default_filename(task_id)
         path = Path(output).expanduser()
         if path.is_dir():
             return path / default_filename(task_id)
@@ -61,7 +86,26 @@ def precheck_output(output: str | None, output_dir: Path | None, force: bool) ->
     """Before a task is paid for, the place its video will go must be usable."""
     if output == STDOUT:
         return
+    if output and _names_directory(output):
+        _check_dir(_existing_directory(output))
+        return
     if output and not Path(output).expanduser().is_dir():
         check_writable(Path(output).expanduser(), force)
         return
     _check_dir(Path(output).expanduser() if output else (output_dir or Path.cwd()))
+
+
+def precheck_directory(path: Path, *, option: str = "--output-dir") -> None:
+    """Before tasks are paid for, `path` must be a writable directory, or one that can be
+    made: a missing directory is fine when its nearest existing parent is a writable one
+    (`sora batch` creates it), a file is not."""
+    path = path.expanduser()
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"{existing} is a file, not a directory", hint=f"pass {option} with a directory"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"directory {existing} is not writable", hint=f"pass {option} elsewhere")

@@ -8,6 +8,7 @@ may hold the API key.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import stat
@@ -29,6 +30,7 @@ from sora_cli.paths import resolve_paths as resolve_paths
 from sora_cli.profiles import DEFAULT_PROFILE, Profile, get_profile
 
 ENV_API_KEY = "SORA_API_KEY"
+_KEY_SHAPE = re.compile(r"[!#-~]+")  # printable ASCII without spaces or double quotes
 ENV_BASE_URL = "SORA_BASE_URL"
 ENV_PROFILE = "SORA_PROFILE"
 ENV_DEBUG = "SORA_DEBUG"
@@ -53,14 +55,17 @@ def _parse_int(value: Any) -> int:
 def _parse_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a number")
+    number: float | None = None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value.strip())
         except ValueError:
-            pass
-    raise ValueError("expected a number")
+            number = None
+    if number is None or not math.isfinite(number):
+        raise ValueError("expected a number")
+    return number
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,14 @@ class Settings:
     def require_api_key(self) -> str:
         """The key, or the first-run explanation of how to set one (exit 3)."""
         if self.api_key:
+            if not _KEY_SHAPE.fullmatch(self.api_key):
+                # It could not be sent as a header anyway, and an HTTP library's complaint
+                # about it would quote it in full.
+                raise AuthError(
+                    f"the API key from {self.api_key_source} contains spaces, quotes or "
+                    "control characters",
+                    hint="set it again: sora config set api-key (or fix SORA_API_KEY)",
+                )
             return self.api_key
         raise AuthError(
             "no API key configured",
@@ -299,6 +312,8 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
         if overrides.poll_interval is not None
         else file.get("poll_interval", constants.DEFAULT_POLL_INTERVAL)
     )
+    if not math.isfinite(poll_interval):
+        raise UsageError(f"poll interval {poll_interval} is not a number of seconds")
     if poll_interval < constants.MIN_POLL_INTERVAL:
         raise UsageError(
             f"poll interval {poll_interval:g} s is too short",
@@ -307,8 +322,8 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
     timeout = overrides.timeout if overrides.timeout is not None else file.get("timeout")
     if timeout is None:
         timeout = constants.DEFAULT_TIMEOUT
-    if timeout <= 0:
-        raise UsageError(f"timeout {timeout:g} s must be positive")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise UsageError(f"timeout {timeout} must be a positive number of seconds")
     output_dir = file.get("output_dir")
     debug = overrides.debug or env.get(ENV_DEBUG, "").strip().lower() in ("1", "true", "yes")
     return Settings(

@@ -123,3 +123,23 @@ def test_missing_key_explains_how_to_set_one(bare_cli: Cli) -> None:
 def test_no_args_shows_short_help(bare_cli: Cli) -> None:
     result = bare_cli()
     assert "generate" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused(cli: Cli, value: str) -> None:
+    for flag in ("--poll-interval", "--timeout"):
+        result = cli("generate", "a cat", flag, value)
+        assert result.exit_code == 2, (flag, result.stderr)
+    assert cli.stats()["creates_by_prompt"] == {}
+
+
+def test_a_key_that_cannot_be_a_header_is_refused_without_showing_it(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-SECRET-with-newline\nX-Evil: 1"
+    monkeypatch.setenv("SORA_API_KEY", secret)
+    result = cli("generate", "a cat")
+    assert result.exit_code == 3
+    assert "control characters" in result.stderr
+    assert "SECRET" not in result.stderr + result.stdout
+    assert cli.stats()["requests"] == []

@@ -121,8 +121,12 @@ def test_list_shows_tasks_and_refresh_updates_them(cli: Cli) -> None:
     assert all(r["status"] == "submitted" for r in listed)
     import time
 
-    time.sleep(0.8)
-    refreshed = loads(cli("list", "--refresh", "--json").stdout)
+    deadline = time.monotonic() + 10
+    while True:  # the emulator needs ~0.6 s; a loaded machine may need more
+        refreshed = loads(cli("list", "--refresh", "--json").stdout)
+        if {r["status"] for r in refreshed} == {"completed"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert {r["status"] for r in refreshed} == {"completed"}
     text = cli("list").stdout
     assert ids[0] in text and "not downloaded" in text

@@ -179,7 +179,8 @@ def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
 def _run(
     rt: Runtime, file: str | None, resume: str | None, dry_run: bool, options: BatchOptions
 ) -> int:
-    from sora_cli.outputs import precheck_output
+    from sora_cli.batch_display import plural
+    from sora_cli.outputs import precheck_directory
 
     batch_id, lines = _read_source(rt, file, resume)
     profile = rt.settings.profile
@@ -196,12 +197,12 @@ def _run(
             rt.console.result_json(plan)
         else:
             rt.console.result(
-                f"{len(lines)} tasks, estimated ${sum(prices):.2f} if all complete "
+                f"{plural(len(lines), 'task')}, estimated ${sum(prices):.2f} if all complete "
                 f"({profile.name} prices; failed tasks are free); batch {batch_id}"
             )
         return 0
     rt.settings.require_api_key()
-    precheck_output(str(options.output_dir), None, options.force)
+    precheck_directory(options.output_dir)
     return _execute(rt, batch_id, lines, options)
 
 
@@ -211,7 +212,7 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
 
     from sora_cli.api import AsyncVideosApi
     from sora_cli.batch import BatchRunner, summarise
-    from sora_cli.batch_display import BatchDisplay
+    from sora_cli.batch_display import BatchDisplay, plural
     from sora_cli.client import AsyncHttpCore
     from sora_cli.errors import Interrupted
 
@@ -246,7 +247,7 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
         finally:
             await core.aclose()
 
-    rt.console.info(f"batch {batch_id}: {len(lines)} lines")
+    rt.console.info(f"batch {batch_id}: {plural(len(lines), 'line')}")
     try:
         results = asyncio.run(main())
     except KeyboardInterrupt:
@@ -260,26 +261,5 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
     summary["batch_id"] = batch_id
     if rt.json:
         rt.console.result_json_line(summary)
-    _print_summary(rt, summary)
+    display.summary(summary)
     return int(summary["exit_code"])
-
-
-def _print_summary(rt: Runtime, summary: dict[str, object]) -> None:
-    parts = [
-        f"{summary[k]} {k.replace('_', ' ')}"
-        for k in ("completed", "failed", "skipped", "not_finished", "errors")
-        if summary[k]
-    ]
-    rt.console.info(
-        f"batch {summary['batch_id']}: {', '.join(parts) or 'nothing to do'}; "
-        f"cost of completed videos ${summary['cost_usd']:.2f}"
-    )
-    if summary["failed"]:
-        rt.console.info(
-            "give failed lines a new task: "
-            f"sora batch --resume {summary['batch_id']} --retry-failed"
-        )
-    elif summary["exit_code"]:
-        rt.console.info(
-            f"re-run to finish what is missing: sora batch --resume {summary['batch_id']}"
-        )

@@ -1,0 +1,265 @@
+"""The terminal code paths of the console: rich bars, the rich table, the batch display.
+
+User and server text (prompts, file names, task ids, error text) must show literally: rich
+markup in it is neither interpreted nor allowed to crash the display. Streams here are
+StringIO objects that claim to be terminals, so rich renders exactly as on a real one.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.file_proxy import FileProxy
+
+from sora_cli.batch import LineResult
+from sora_cli.batch_display import BatchDisplay
+from sora_cli.batch_input import BatchLine
+from sora_cli.console import Console
+from sora_cli.models import Task
+from tests.helpers import Cli
+
+HOSTILE = ["[/]", "[red]x[/red]", "[bold", ":smile:"]
+PROMPT = "cat [/] [red]x[/red] [bold :smile:"  # short enough for `sora list`
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\r]")
+
+
+class _Tty(io.StringIO):
+    """A StringIO that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+_CONTROL = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07]*\x07|[\r\n]|[^\x1b\r\n]+")
+
+
+def _screen(raw: str) -> list[str]:
+    """What a terminal shows after `raw`: enough of one for rich's live display (carriage
+    return, line feed, cursor up, erase line); colours are dropped."""
+    rows: list[str] = [""]
+    row = col = 0
+    for match in _CONTROL.finditer(raw):
+        token = match.group(0)
+        if token == "\n":
+            row, col = row + 1, 0
+            if row == len(rows):
+                rows.append("")
+        elif token == "\r":
+            col = 0
+        elif match.group(2) == "A":
+            row = max(0, row - int(match.group(1) or 1))
+        elif match.group(2) == "K":
+            rows[row] = ""
+        elif not token.startswith("\x1b"):
+            line = rows[row].ljust(col)
+            rows[row] = line[:col] + token + line[col + len(token) :]
+            col += len(token)
+    return [r.rstrip() for r in rows]
+
+
+@pytest.fixture(autouse=True)
+def terminal_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A colour terminal wide enough that nothing wraps or gets cut."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("LINES", "50")
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _console() -> tuple[Console, _Tty, _Tty]:
+    out, err = _Tty(), _Tty()
+    console = Console(stdout=out, stderr=err)
+    assert console.interactive and console.color
+    return console, out, err
+
+
+def _line(number: int, prompt: str = PROMPT) -> BatchLine:
+    return BatchLine(
+        number=number, key=f"k{number}", prompt=prompt, size="720x1280", seconds=4, model="sora-2"
+    )
+
+
+def test_task_display_shows_hostile_id_and_status_literally() -> None:
+    console, out, err = _console()
+    display = console.task_display("video_[/]_[bold")
+    assert console.live_active
+    for status in HOSTILE:
+        display.update(Task(id="video_[/]_[bold", status=status, progress=40))
+    display.update(Task(id="video_[/]_[bold", status="in [red]x[/red] progress", progress=50))
+    display.close()
+    assert not console.live_active
+    shown = _plain(err.getvalue())
+    assert "video_[/]_[bold" in shown
+    assert "in [red]x[/red] progress" in shown
+    assert out.getvalue() == ""
+    assert not isinstance(sys.stdout, FileProxy) and not isinstance(sys.stderr, FileProxy)
+
+
+def test_download_display_shows_hostile_file_name_literally() -> None:
+    console, out, err = _console()
+    display = console.download_display("[red]clip.mp4")
+    display.update(0, None)
+    display.update(512 * 1024, 1024 * 1024)
+    display.update(1024 * 1024, 1024 * 1024)
+    display.close()
+    assert not console.live_active
+    raw = err.getvalue()
+    assert "[red]clip.mp4" in _plain(raw)
+    # our own styling stays: the name is bold, never red
+    assert "\x1b[1m[red]clip.mp4" in raw
+    assert "\x1b[1;31m" not in raw
+    assert out.getvalue() == ""
+
+
+def test_messages_during_a_live_display_stay_whole_on_stderr() -> None:
+    console, out, err = _console()
+    display = console.task_display("video_1")
+    display.update(Task(id="video_1", status="in_progress", progress=10))
+    console.warn("server said [/] and [red]x[/red]")
+    console.info("plain note")
+    display.close()
+    screen = _screen(err.getvalue())
+    # each message on a line of its own, the bar intact below them
+    assert screen[0] == "sora: warning: server said [/] and [red]x[/red]", screen
+    assert screen[1] == "sora: plain note", screen
+    assert "video_1 in_progress" in screen[2] and "10%" in screen[2], screen
+    assert out.getvalue() == ""
+
+
+def test_table_on_a_terminal_shows_markup_in_cells_literally() -> None:
+    console, out, err = _console()
+    rows = [["video_1", text, "-"] for text in [*HOSTILE, PROMPT]]
+    console.table(["ID", "PROMPT", "FILE"], rows)
+    shown = _plain(out.getvalue())
+    for text in [*HOSTILE, PROMPT]:
+        assert text in shown
+    assert "ID" in shown and "PROMPT" in shown
+    assert err.getvalue() == ""
+
+
+def test_table_on_a_terminal_scrubs_secrets() -> None:
+    from sora_cli.console import register_secret
+
+    console, out, _ = _console()
+    register_secret("sk-table-secret-123456")
+    console.table(["A"], [["key sk-table-secret-123456"]])
+    assert "sk-table-secret-123456" not in out.getvalue()
+    assert "[redacted]" in _plain(out.getvalue())
+
+
+def test_batch_display_rich_mode_with_hostile_text() -> None:
+    console, out, err = _console()
+    display = BatchDisplay(console, 3, json_lines=False)
+    assert console.live_active
+    first, second, third = _line(1), _line(2, "[bold"), _line(3)
+    display.created(first, "video_[/]", reattached=False)
+    display.progress(first, Task(id="video_[/]", status="[red]x[/red]", progress=30))
+    display.created(second, "video_[red]x[/red]", reattached=True)
+    display.notice("a notice with [/] and [bold")
+    display.finished(LineResult(first, "completed", task_id="video_[/]", file="out/[red]a.mp4"))
+    display.finished(
+        LineResult(second, "failed", task_id="video_[red]x[/red]", error="policy [/] said no")
+    )
+    display.created(third, "video_[bold", reattached=False)  # still running when closed
+    display.close()
+    assert not console.live_active
+    raw = err.getvalue()
+    shown = _plain(raw)
+    assert "sora: warning: a notice with [/] and [bold\n" in shown
+    assert "line 2: failed video_[red]x[/red]: policy [/] said no" in shown
+    assert "video_[bold" in shown  # the row of line 3, drawn by the last refresh
+    assert "1 done · 1 failed · 1 running" in shown
+    assert "\x1b[1mbatch" in raw  # our own styling is kept
+    assert out.getvalue() == "out/[red]a.mp4\n"  # only the result reaches stdout
+
+
+def test_batch_display_close_twice_and_json_lines() -> None:
+    console, out, err = _console()
+    display = BatchDisplay(console, 1, json_lines=True)
+    line = _line(1)
+    display.created(line, "[/]", reattached=False)
+    display.finished(LineResult(line, "failed", task_id="[/]", error="[bold"))
+    display.close()
+    display.close()
+    assert not console.live_active
+    assert '"task_id": "[/]"' in out.getvalue()
+    assert "line 1: failed [/]: [bold" in _plain(err.getvalue())
+
+
+def test_quiet_console_on_a_terminal_draws_nothing() -> None:
+    out, err = _Tty(), _Tty()
+    console = Console(stdout=out, stderr=err, quiet=True)
+    console.task_display("[/]").update(Task(id="[/]", status="[/]"))
+    console.download_display("[/]").update(1, 2)
+    display = BatchDisplay(console, 1, json_lines=False)
+    display.created(_line(1), "[/]", reattached=False)
+    display.close()
+    assert not console.live_active
+    assert out.getvalue() == "" and err.getvalue() == ""
+
+
+def test_plural() -> None:
+    from sora_cli.batch_display import plural
+
+    assert plural(0, "line") == "0 lines"
+    assert plural(1, "line") == "1 line"
+    assert plural(2, "error") == "2 errors"
+    assert plural(1, "task") == "1 task"
+    assert plural(3, "entry", "entries") == "3 entries"
+    assert plural(1, "entry", "entries") == "1 entry"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_sora_list_on_a_terminal_renders_a_prompt_with_markup(
+    cli: Cli, tmp_path: Path, sora_home: Path
+) -> None:
+    import pty
+
+    created = cli("generate", PROMPT, "-o", str(tmp_path / "v.mp4"), "--quiet")
+    assert created.exit_code == 0, created.stderr
+    master, slave = pty.openpty()
+    env = {
+        **os.environ,
+        "SORA_HOME": str(sora_home),
+        "TERM": "xterm-256color",
+        "COLUMNS": "250",
+    }
+    env.pop("NO_COLOR", None)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sora_cli", "list"],
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    shown = _plain(b"".join(chunks).decode("utf-8", "replace"))
+    assert proc.returncode == 0, proc.stderr
+    assert PROMPT in shown
+    assert "PROMPT" in shown
