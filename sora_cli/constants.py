@@ -34,7 +34,6 @@ RETRYABLE_STATUS_CREATE = frozenset({429, 503})
 # --- downloads ---
 DOWNLOAD_CHUNK = 1024 * 1024  # big reads keep Python overhead per byte low; memory stays flat
 DOWNLOAD_RESUME_ATTEMPTS = 6  # a dropped connection resumes from the .part with Range
-PART_SUFFIX = ".part"
 
 # --- images (reference: "Recommended file size: < 5MB") ---
 IMAGE_WARN_BYTES = 5 * 1024 * 1024

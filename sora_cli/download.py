@@ -10,17 +10,24 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
 
+try:  # POSIX: a second sora must not write the same .part
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 from sora_cli import constants, errors
 from sora_cli.client import HttpCore, backoff_delay
 from sora_cli.http_answers import network_error
 from sora_cli.mp4 import MP4_SNIFF_BYTES, looks_like_mp4
+from sora_cli.outputs import part_path
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -52,11 +59,6 @@ def parse_content_range(value: str | None) -> ContentRange | None:
     if parsed.start is not None and parsed.end is not None and parsed.end < parsed.start:
         return None
     return parsed
-
-
-def part_path(dest: Path) -> Path:
-    """Where the bytes of `dest` collect until they are complete."""
-    return dest.with_name(dest.name + constants.PART_SUFFIX)
 
 
 class _Restart(Exception):
@@ -115,13 +117,58 @@ def _receive(
     return done
 
 
+def _discard(part: Path) -> None:
+    part.unlink(missing_ok=True)
+    _identity_path(part).unlink(missing_ok=True)
+
+
 def _finish(part: Path, dest: Path, url: httpx.URL) -> None:
     with part.open("rb") as handle:
         head = handle.read(MP4_SNIFF_BYTES)
     if not looks_like_mp4(head):
-        part.unlink(missing_ok=True)
+        _discard(part)
         raise _not_a_video(url, "something that is not an MP4")
     os.replace(part, dest)
+    _identity_path(part).unlink(missing_ok=True)
+
+
+def _identity_path(part: Path) -> Path:
+    return part.with_name(part.name + ".id")
+
+
+@contextmanager
+def _locked_part(part: Path, identity: str) -> Iterator[BinaryIO]:
+    """The `.part` file, opened for appending and locked against a second `sora` writing it.
+
+    A sidecar `<file>.part.id` names what the bytes belong to: a partial file left by
+    another video (the same `-o` used for another task) is started over, never continued.
+    """
+    marker = _identity_path(part)
+    try:
+        owner = marker.read_text(encoding="utf-8")
+    except OSError:
+        owner = None
+    handle = part.open("a+b")
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise errors.UsageError(
+                    f"another sora is already downloading to {part.name}",
+                    hint="wait for it to finish, or pick another -o PATH",
+                ) from None
+        if owner != identity:
+            handle.truncate(0)
+            marker.write_text(identity, encoding="utf-8")
+        yield handle
+    finally:
+        handle.close()
+
+
+def _restart(handle: BinaryIO) -> None:
+    handle.seek(0)
+    handle.truncate(0)
 
 
 def download_file(
@@ -132,48 +179,50 @@ def download_file(
     on_progress: ProgressCallback | None = None,
     what: str = "the video download",
 ) -> int:
-    """Download `url` to `dest` through `dest.part`, resuming; returns the file size."""
+    """Download `url` to `dest` through `dest.part`, resuming; returns the file size.
+
+    Error answers were already retried by the core; this loop resumes after a body that
+    broke off (a reset, a truncation), up to DOWNLOAD_RESUME_ATTEMPTS times.
+    """
     part = part_path(dest)
     target = core.url(url)
     last_error: Exception | None = None
-    for attempt in range(1, constants.DOWNLOAD_RESUME_ATTEMPTS + 1):
-        offset = part.stat().st_size if part.exists() else 0
-        headers = {"Range": f"bytes={offset}-"} if offset else None
-        try:
-            with core.stream_get(target, headers=headers, what=what) as response:
-                if response.status_code == 416:
-                    parsed = parse_content_range(response.headers.get("content-range"))
-                    if parsed and parsed.total == offset and offset:
-                        _finish(part, dest, target)
-                        return offset
-                    raise _Restart
-                if response.status_code != 206:
-                    offset = 0
-                _check_content_type(response)
-                total = _total_of(response, offset)
-                if on_progress:
-                    on_progress(offset, total)
-                with part.open("ab" if offset else "wb") as handle:
+    with _locked_part(part, str(target)) as handle:
+        for attempt in range(1, constants.DOWNLOAD_RESUME_ATTEMPTS + 1):
+            offset = handle.seek(0, os.SEEK_END)
+            headers = {"Range": f"bytes={offset}-"} if offset else None
+            try:
+                with core.stream_get(target, headers=headers, what=what) as response:
+                    if response.status_code == 416:
+                        parsed = parse_content_range(response.headers.get("content-range"))
+                        if parsed and parsed.total == offset and offset:
+                            _finish(part, dest, target)
+                            return offset
+                        raise _Restart
+                    if response.status_code != 206 and offset:
+                        _restart(handle)
+                        offset = 0
+                    _check_content_type(response)
+                    total = _total_of(response, offset)
+                    if on_progress:
+                        on_progress(offset, total)
                     done = _receive(response, handle, offset, total, on_progress)
-                if total is not None and done != total:
-                    raise _Incomplete
-            _finish(part, dest, target)
-            return done
-        except errors.BadContent:
-            part.unlink(missing_ok=True)
-            raise
-        except _Restart:
-            part.unlink(missing_ok=True)
-            last_error = None
-            continue
-        except (httpx.TransportError, _Incomplete) as exc:
-            last_error = exc
-        except errors.NetworkError as exc:  # 5xx that outlasted the core's own retries
-            last_error = exc
-        if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
-            time.sleep(backoff_delay(attempt))
-    if isinstance(last_error, errors.SoraError):
-        raise last_error
+                    handle.flush()
+                    if total is not None and done != total:
+                        raise _Incomplete
+                _finish(part, dest, target)
+                return done
+            except errors.BadContent:
+                _discard(part)
+                raise
+            except _Restart:
+                _restart(handle)
+                last_error = None
+                continue
+            except (httpx.TransportError, _Incomplete) as exc:
+                last_error = exc
+            if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
+                time.sleep(backoff_delay(attempt))
     if isinstance(last_error, httpx.TransportError):
         error = network_error(last_error, f"{what} ({target.host})")
     else:

