@@ -9,6 +9,8 @@ tasks instead of paying again. Progress leaves through a `BatchObserver`; nothin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -90,6 +92,38 @@ class BatchObserver(Protocol):
     def progress(self, line: BatchLine, task: Task) -> None: ...
     def finished(self, result: LineResult) -> None: ...
     def notice(self, message: str) -> None: ...
+
+
+async def _in_daemon_thread(work: Callable[[], object]) -> object:
+    """Run blocking work (a download) in a daemon thread.
+
+    Unlike `asyncio.to_thread`, an interrupted batch does not wait for it at exit: a
+    download stuck on a silent connection would otherwise hold Ctrl-C hostage. What it
+    leaves is a `.part` file, which the next run resumes.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[object] = loop.create_future()
+
+    def settle(outcome: object, failure: BaseException | None) -> None:
+        if future.done():
+            return
+        if failure is not None:
+            future.set_exception(failure)
+        else:
+            future.set_result(outcome)
+
+    def run() -> None:
+        outcome: object = None
+        failure: BaseException | None = None
+        try:
+            outcome = work()
+        except BaseException as exc:  # handed to the awaiting coroutine
+            failure = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the batch was interrupted
+            loop.call_soon_threadsafe(settle, outcome, failure)
+
+    threading.Thread(target=run, name="sora-download", daemon=True).start()
+    return await future
 
 
 class _Skipped(Exception):
@@ -225,7 +259,8 @@ class BatchRunner:
             known = None
         if known is not None and known.kind == "async":
             task_id = known.id
-            if known.file and Path(known.file).exists():
+            wanted = self._dest(line, task_id).resolve()
+            if known.file and Path(known.file) == wanted and wanted.exists():
                 return self._done_result(line, known, reattached=True)
             self.observer.created(line, task_id, True)
             reattached = True
@@ -248,7 +283,7 @@ class BatchRunner:
                 exit_code=int(ExitCode.GENERATION_FAILED),
                 reattached=reattached,
             )
-        dest = self.options.output_dir / (line.output or default_filename(task_id))
+        dest = self._dest(line, task_id)
         record = self.journal.get(task_id)
         ours = record is not None and record.file == str(dest.resolve())
         if dest.exists() and not ours and not self.options.force:
@@ -257,10 +292,23 @@ class BatchRunner:
             )
         if not (ours and dest.exists()):
             url = self.api.core.url(task.url or task_path(task_id, "/content"))
+            stop = threading.Event()
+
+            def check_stop(done: int, total: int | None) -> None:
+                if stop.is_set():  # the batch was interrupted: leave the .part, resumable
+                    raise errors.Interrupted("download stopped", task_id=task_id)
+
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 async with shared.download:
-                    await asyncio.to_thread(download_file, self.downloads, str(url), dest)
+                    await _in_daemon_thread(
+                        lambda: download_file(
+                            self.downloads, str(url), dest, on_progress=check_stop
+                        )
+                    )
+            except asyncio.CancelledError:
+                stop.set()  # a thread cannot be cancelled: ask it to stop at its next chunk
+                raise
             except OSError as exc:
                 raise errors.UsageError(
                     f"cannot write {dest}: {exc.strerror}; the task is kept", task_id=task_id
@@ -269,6 +317,10 @@ class BatchRunner:
         final = self.journal.get(task_id)
         assert final is not None
         return self._done_result(line, final, reattached=reattached)
+
+    def _dest(self, line: BatchLine, task_id: str) -> Path:
+        """Where this line's video goes: its `output`, or `sora-<id>.mp4`, in --output-dir."""
+        return self.options.output_dir / (line.output or default_filename(task_id))
 
     def _done_result(self, line: BatchLine, record: JobRecord, *, reattached: bool) -> LineResult:
         return LineResult(

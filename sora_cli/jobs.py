@@ -17,6 +17,7 @@ from sora_cli.api import Polled, VideosApi
 from sora_cli.download import ProgressCallback, download_file, stream_to
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
+from sora_cli.outputs import disk_hint
 
 
 def resume_command(task_id: str) -> str:
@@ -327,7 +328,7 @@ def download_task(
     except OSError as exc:
         raise errors.UsageError(
             f"cannot write {dest}: {exc.strerror}; task {task.id} is kept in the journal",
-            hint=f"free some space or pick another place, then: sora download {task.id} -o PATH",
+            hint=f"{disk_hint(exc)}, then: sora download {task.id} -o PATH",
             task_id=task.id,
         ) from exc
     journal.update(task.id, file=str(dest.resolve()), downloaded_at=time.time())

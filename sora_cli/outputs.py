@@ -116,3 +116,14 @@ def precheck_directory(path: Path, *, option: str = "--output-dir") -> None:
         )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"directory {existing} is not writable", hint=f"pass {option} elsewhere")
+
+
+def disk_hint(exc: OSError) -> str:
+    """What to do about a failed write, by what the system said."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space or pick another place"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "pick a place you can write to"
+    return "check the path"

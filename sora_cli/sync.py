@@ -29,6 +29,7 @@ from sora_cli.download import ProgressCallback, download_file
 from sora_cli.http_answers import network_error
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task
+from sora_cli.outputs import disk_hint
 from sora_cli.profiles import Profile
 from sora_cli.settings import is_loopback_host
 from sora_cli.sse import DONE, Event, Kind, SyncStreamDecoder
@@ -416,7 +417,7 @@ def download_link(
     except OSError as exc:
         raise errors.UsageError(
             f"cannot write {dest}: {exc.strerror}; the link of {record_id} is kept for 24 h",
-            hint=f"free some space or pick another place, then: sora download {record_id} -o PATH",
+            hint=f"{disk_hint(exc)}, then: sora download {record_id} -o PATH",
             task_id=record_id,
         ) from exc
     journal.update(record_id, file=str(dest.resolve()), downloaded_at=time.time())

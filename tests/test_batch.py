@@ -242,3 +242,45 @@ def test_killed_batch_rerun_pays_nothing_twice(
     creates = slow_emulator.stats()["creates_by_prompt"]
     assert len(creates) == 30 and set(creates.values()) == {1}
     assert any(r["reattached"] for r in _ndjson(result.stdout) if r["type"] == "line")
+
+
+def test_interrupting_a_batch_mid_download_is_quick_and_resumable(
+    emulator: Emulator, sora_home: Path, tmp_path: Path
+) -> None:
+    prompts = _write(tmp_path, "p.txt", ["a stalled download"])
+    out = tmp_path / "out"
+    emulator.add_fault(route="content", action="stall")  # half the video, then silence
+    env = {
+        **os.environ,
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", "batch", str(prompts), "-O", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(out.glob("*.part")):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=20)
+    assert time.monotonic() - started < 5  # not held hostage by the silent connection
+    assert proc.returncode == 130, stderr
+    assert "sora batch --resume" in stderr
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sora_cli", "batch", str(prompts), "-O", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    (video,) = out.glob("*.mp4")
+    assert video.read_bytes()[4:8] == b"ftyp" and not list(out.glob("*.part*"))
+    assert set(emulator.stats()["creates_by_prompt"].values()) == {1}

@@ -42,11 +42,18 @@ def demo(
 
     Example: sora demo "a red kite over the sea" --size 720x1280
     """
+    import dataclasses
+    import tempfile
+    from pathlib import Path
+
     from sora_cli.commands.generate import _run
     from sora_cli.emulator import Emulator, EmulatorConfig
+    from sora_cli.paths import Paths
 
     config = EmulatorConfig(port=0, queue_seconds=1.0, gen_seconds=gen_seconds, poll_after_ms=500)
-    with Emulator(config) as server:
+    # The demo's task lives and dies with its emulator: it gets a journal of its own, so the
+    # user's `sora list` keeps only tasks that can still be fetched.
+    with Emulator(config) as server, tempfile.TemporaryDirectory(prefix="sora-demo-") as tmp:
         rt = make_runtime(
             CommonArgs(
                 quiet=quiet,
@@ -56,6 +63,8 @@ def demo(
                 poll_interval=1.0,
             )
         )
+        own = Paths(rt.settings.paths.config_file, Path(tmp) / "jobs.sqlite3")
+        rt.settings = dataclasses.replace(rt.settings, paths=own)
         rt.console.info(f"emulator running at {server.base_url} (no key, no internet needed)")
         try:
             args = (prompt, None, size, seconds, "sora-2", None, output, False, False, force)
