@@ -147,29 +147,51 @@ class _Run:
         self.status = "queued"
         self.progress = 0
 
+    def begin(self) -> None:
+        """Record the run before the POST: the sync API charges from the moment it starts."""
+        self.id = f"stream-{self.request.idempotency_key[:13]}"
+        self._record(status="creating")
+
     def start(self, completion_id: str | None) -> str:
-        """Record the run the moment its id is known (or a local one, if none comes)."""
+        """The stream named itself: the row takes the completion id."""
         if self.id is None:
-            self.id = completion_id or f"stream-{self.request.idempotency_key[:13]}"
-            now = time.time()
-            self.journal.record(
-                JobRecord(
-                    id=self.id,
-                    kind="stream",
-                    profile=self.profile,
-                    base_url=self.base_url,
-                    model=self.request.model,
-                    prompt=self.request.prompt,
-                    size=self.request.size,
-                    seconds=str(self.request.seconds),
-                    status=self.status,
-                    progress=self.progress,
-                    created_at=now,
-                    expires_at=now + constants.STREAM_LINK_TTL,
-                )
-            )
+            self.begin()
+        assert self.id is not None
+        if completion_id and completion_id != self.id and self.id.startswith("stream-"):
+            self.journal.delete(self.id)
+            self.id = completion_id
+            self._record(status=self.status)
             self.callbacks.on_start(self.id)
         return self.id
+
+    def abandon(self, exc: errors.NetworkError) -> None:
+        """The POST failed: keep the row only where the call may have been charged."""
+        if self.id is None:
+            return
+        if exc.task_may_exist:
+            self.journal.update(self.id, status="unknown", error=exc.message, expires_at=None)
+        else:
+            self.journal.delete(self.id)
+
+    def _record(self, *, status: str) -> None:
+        assert self.id is not None
+        now = time.time()
+        self.journal.record(
+            JobRecord(
+                id=self.id,
+                kind="stream",
+                profile=self.profile,
+                base_url=self.base_url,
+                model=self.request.model,
+                prompt=self.request.prompt,
+                size=self.request.size,
+                seconds=str(self.request.seconds),
+                status=status,
+                progress=self.progress,
+                created_at=now,
+                expires_at=now + constants.STREAM_LINK_TTL,
+            )
+        )
 
     def event(self, event: Event) -> None:
         """Move the state on; the outcome itself is decided when the stream ends."""
@@ -248,6 +270,7 @@ def run_stream(
     deadline = time.monotonic() + timeout
     core.deadline = deadline
     started = False
+    run.begin()
     try:
         with core.stream_post(
             CHAT_PATH,
@@ -263,9 +286,15 @@ def run_stream(
                 error = network_error(exc, f"{WHAT} ({response.request.url.host})")
                 raise _cut(run, decoder, error.message) from exc
     except errors.NetworkError as exc:
-        if not started and may_have_reached_server(exc):
-            exc.task_may_exist = True
-            exc.hint = MAY_BE_CHARGED
+        if not started:
+            if may_have_reached_server(exc):
+                exc.task_may_exist = True
+                exc.hint = MAY_BE_CHARGED
+            run.abandon(exc)
+        raise
+    except errors.SoraError as exc:  # 401/402/400 before the stream: nothing was charged
+        if not started:
+            run.journal.delete(run.id or "")
         raise
     except KeyboardInterrupt:
         run.lost("interrupted", "interrupted (Ctrl-C) before the video link arrived")

@@ -418,3 +418,41 @@ def test_status_of_a_stream_run_comes_from_the_journal(cli: Cli) -> None:
     assert "status:    completed" in shown.stdout and "link:" in shown.stdout
     record = json.loads(cli("status", run_id, "--json").stdout)
     assert record["kind"] == "stream" and record["usage"]["total_tokens"] > 0
+
+
+def test_interrupted_before_the_first_event_still_leaves_a_row(
+    cli: Cli, sora_home: Path, tmp_path: Path
+) -> None:
+    assert cli.emulator is not None
+    cli.emulator.add_fault(route="chat", delay=3)  # the stream is slow to start
+    env = {
+        **os.environ,
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": cli.emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", "stream", "a cat"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (
+        (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home)
+    ):
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    (row,) = journal_rows(sora_home)
+    assert row["kind"] == "stream" and row["status"] == "interrupted"
+
+
+def test_a_refused_stream_leaves_no_row(cli: Cli, sora_home: Path) -> None:
+    cli.fault(route="chat", status=401)
+    assert cli("stream", "a cat").exit_code == 3
+    assert journal_rows(sora_home) == []
