@@ -292,7 +292,7 @@ def run_stream(
                 exc.hint = MAY_BE_CHARGED
             run.abandon(exc)
         raise
-    except errors.SoraError as exc:  # 401/402/400 before the stream: nothing was charged
+    except errors.SoraError:  # 401/402/400 before the stream: nothing was charged
         if not started:
             run.journal.delete(run.id or "")
         raise
