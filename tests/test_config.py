@@ -143,3 +143,19 @@ def test_a_key_that_cannot_be_a_header_is_refused_without_showing_it(
     assert "control characters" in result.stderr
     assert "SECRET" not in result.stderr + result.stdout
     assert cli.stats()["requests"] == []
+
+
+def test_a_config_default_the_profile_refuses_names_the_file(
+    cli: Cli, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("config", "set", "seconds", "15").exit_code == 0
+    monkeypatch.setenv("SORA_PROFILE", "openai")
+    result = cli("generate", "a cat")
+    assert result.exit_code == 2
+    assert str(sora_home / "config.toml") in result.stderr and "--seconds" in result.stderr
+    assert cli.stats()["requests"] == []
+
+
+def test_a_key_typed_on_the_command_line_gets_a_warning(bare_cli: Cli) -> None:
+    result = bare_cli("config", "set", "api-key", "sk-typed-in-history-0000")
+    assert result.exit_code == 0 and "shell history" in result.stderr

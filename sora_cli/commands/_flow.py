@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sora_cli.commands._common import Runtime
 
 if TYPE_CHECKING:
-    from sora_cli.api import Polled, VideosApi
+    from sora_cli.api import ImageUpload, Polled, VideosApi
     from sora_cli.journal import JobRecord, Journal
     from sora_cli.models import Task
+    from sora_cli.settings import Settings
 
 
 def wait_with_display(
@@ -137,6 +140,23 @@ def time_left(expires_at: float | None) -> str:
     return f"{hours}h {rest // 60:02d}m"
 
 
+@contextmanager
+def from_config_file(settings: Settings, key: str, *, given: bool) -> Iterator[None]:
+    """A default from the config file that the profile refuses: say where it came from."""
+    from sora_cli.errors import UsageError
+
+    try:
+        yield
+    except UsageError as exc:
+        if not given:
+            exc.message += f" (the `{key}` default in {settings.paths.config_file})"
+            exc.hint = (
+                f"pass --{key} explicitly, or fix it: sora config set {key} VALUE "
+                f"(or sora config unset {key})"
+            )
+        raise
+
+
 def check_journal_row(rt: Runtime, record: JobRecord | None) -> None:
     """Refuse what the API cannot answer: a create whose id never came back, or a task of
     another API (the key must not be sent to the wrong provider, nor the id)."""
@@ -159,3 +179,26 @@ def check_journal_row(rt: Runtime, record: JobRecord | None) -> None:
             hint=f"pass --base-url {record.base_url} (with that API's key)",
             task_id=record.id,
         )
+
+
+def load_reference_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
+    """Read (or fetch, without the key) and check the reference image."""
+    from sora_cli import constants
+    from sora_cli.api import ImageUpload
+    from sora_cli.errors import ApiError, UsageError
+    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file, upload_name
+
+    if is_url(spec):
+        url = check_image_url(spec)
+        rt.console.info(f"fetching image {url}")
+        with rt.anonymous_core() as anon:
+            try:
+                data, _ = anon.get_bytes(
+                    url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL"
+                )
+            except ApiError as exc:
+                raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
+    else:
+        data = read_image_file(Path(spec).expanduser())
+    info = check_image(data, spec, size, rt.console.warn)
+    return ImageUpload(upload_name(spec, info), data, info.mime)

@@ -22,7 +22,6 @@ from sora_cli.commands._common import (
 )
 
 if TYPE_CHECKING:
-    from sora_cli.api import ImageUpload
     from sora_cli.batch import BatchOptions, LineResult
     from sora_cli.batch_input import BatchLine
 
@@ -170,12 +169,6 @@ def _check_image(rt: Runtime, spec: str, size: str) -> None:
     check_image(read_image_file(Path(spec).expanduser()), spec, size, rt.console.warn)
 
 
-def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
-    from sora_cli.commands.generate import _load_image
-
-    return _load_image(rt, spec, size)
-
-
 def _run(
     rt: Runtime, file: str | None, resume: str | None, dry_run: bool, options: BatchOptions
 ) -> int:
@@ -214,6 +207,7 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
     from sora_cli.batch import BatchRunner, summarise
     from sora_cli.batch_display import BatchDisplay, plural
     from sora_cli.client import AsyncHttpCore
+    from sora_cli.commands._flow import load_reference_image
     from sora_cli.errors import Interrupted
 
     s = rt.settings
@@ -241,7 +235,7 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
                     journal=journal,
                     options=options,
                     observer=display,
-                    load_image=lambda spec, size: _load_image(rt, spec, size),
+                    load_image=lambda spec, size: load_reference_image(rt, spec, size),
                 )
                 return await runner.run()
         finally:

@@ -89,9 +89,14 @@ def set_value(
     Example: sora config set size 1280x720
     """
     from sora_cli.errors import UsageError
-    from sora_cli.settings import normalise_key_name
+    from sora_cli.settings import CONFIG_KEYS, normalise_key_name
 
     name = normalise_key_name(key)
+    if value is not None and CONFIG_KEYS[name].secret:
+        _console().warn(
+            "a key typed on the command line stays in your shell history; next time run "
+            "`sora config set api-key` with no value to type it hidden"
+        )
     if value is None:
         if name != "api_key":
             raise UsageError(f"give a value: sora config set {key} VALUE")

@@ -46,7 +46,7 @@ def demo(
     import tempfile
     from pathlib import Path
 
-    from sora_cli.commands.generate import _run
+    from sora_cli.commands.generate import run_generate
     from sora_cli.emulator import Emulator, EmulatorConfig
     from sora_cli.paths import Paths
 
@@ -67,7 +67,19 @@ def demo(
         rt.settings = dataclasses.replace(rt.settings, paths=own)
         rt.console.info(f"emulator running at {server.base_url} (no key, no internet needed)")
         try:
-            args = (prompt, None, size, seconds, "sora-2", None, output, False, False, force)
-            _run(rt, *args, open_video=open_video)
+            run_generate(
+                rt,
+                prompt_arg=prompt,
+                prompt_file=None,
+                size_opt=size,
+                seconds_opt=seconds,
+                model_opt="sora-2",
+                image_opt=None,
+                output=output,
+                no_wait=False,
+                no_download=False,
+                force=force,
+                open_video=open_video,
+            )
         finally:
             rt.close()

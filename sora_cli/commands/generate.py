@@ -25,7 +25,7 @@ from sora_cli.commands._common import (
 from sora_cli.completion import complete_model, complete_seconds, complete_size
 
 if TYPE_CHECKING:
-    from sora_cli.api import ImageUpload
+    pass
 
 
 def generate(
@@ -110,26 +110,27 @@ def generate(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
     try:
-        _run(
+        run_generate(
             rt,
-            prompt,
-            prompt_file,
-            size,
-            seconds,
-            model,
-            image,
-            output,
-            no_wait,
-            no_download,
-            force,
-            open_video,
+            prompt_arg=prompt,
+            prompt_file=prompt_file,
+            size_opt=size,
+            seconds_opt=seconds,
+            model_opt=model,
+            image_opt=image,
+            output=output,
+            no_wait=no_wait,
+            no_download=no_download,
+            force=force,
+            open_video=open_video,
         )
     finally:
         rt.close()
 
 
-def _run(
+def run_generate(
     rt: Runtime,
+    *,
     prompt_arg: str | None,
     prompt_file: Path | None,
     size_opt: str | None,
@@ -145,7 +146,13 @@ def _run(
     import uuid
 
     from sora_cli.api import CreateRequest
-    from sora_cli.commands._flow import deliver, print_record_or, wait_with_display
+    from sora_cli.commands._flow import (
+        deliver,
+        from_config_file,
+        load_reference_image,
+        print_record_or,
+        wait_with_display,
+    )
     from sora_cli.errors import SoraError, UsageError
     from sora_cli.inputs import read_prompt
     from sora_cli.jobs import (
@@ -158,17 +165,24 @@ def _run(
     from sora_cli.outputs import check_writable, precheck_output, resolve_output
 
     settings, profile = rt.settings, rt.settings.profile
+    if no_wait and (output or open_video):
+        rt.console.warn("--no-wait creates the task only: -o/--open apply to `sora download`")
     # Everything is checked before anything is paid for.
-    size = profile.check_size(size_opt or settings.size)
-    seconds = profile.check_seconds(seconds_opt if seconds_opt is not None else settings.seconds)
-    model = profile.check_model(model_opt or settings.model)
+    with from_config_file(settings, "size", given=size_opt is not None):
+        size = profile.check_size(size_opt or settings.size)
+    with from_config_file(settings, "seconds", given=seconds_opt is not None):
+        seconds = profile.check_seconds(
+            seconds_opt if seconds_opt is not None else settings.seconds
+        )
+    with from_config_file(settings, "model", given=model_opt is not None):
+        model = profile.check_model(model_opt or settings.model)
     if no_wait and no_download:
         raise UsageError("--no-wait already skips the download; give only one of them")
     if output == "-" and rt.json:
         raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
-    upload = _load_image(rt, image_opt, size) if image_opt else None
+    upload = load_reference_image(rt, image_opt, size) if image_opt else None
     if not (no_wait or no_download):
         precheck_output(output, settings.output_dir, force)
 
@@ -225,26 +239,3 @@ def _run(
                 exc.hint = f"the video is ready; save it with: sora download {task.id} -o PATH"
                 raise
         deliver(rt, api, journal, done, dest, open_video=open_video)
-
-
-def _load_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
-    """Read (or fetch, without the key) and check the reference image."""
-    from sora_cli import constants
-    from sora_cli.api import ImageUpload
-    from sora_cli.errors import ApiError, UsageError
-    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file, upload_name
-
-    if is_url(spec):
-        url = check_image_url(spec)
-        rt.console.info(f"fetching image {url}")
-        with rt.anonymous_core() as anon:
-            try:
-                data, _ = anon.get_bytes(
-                    url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL"
-                )
-            except ApiError as exc:
-                raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
-    else:
-        data = read_image_file(Path(spec).expanduser())
-    info = check_image(data, spec, size, rt.console.warn)
-    return ImageUpload(upload_name(spec, info), data, info.mime)
