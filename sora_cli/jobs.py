@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from sora_cli import constants, errors
 from sora_cli.api import Polled, VideosApi
+from sora_cli.client import HttpCore
 from sora_cli.download import ProgressCallback, download_file, stream_to
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
@@ -305,6 +306,39 @@ def raise_if_failed(task: Task) -> None:
     )
 
 
+def save_video(
+    core: HttpCore,
+    journal: Journal,
+    record_id: str,
+    url: str,
+    dest: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    what: str = "the video download",
+) -> int:
+    """Download a video to `dest` (resumable, atomic, checked) and note the file in the
+    journal; every failure names the row and the command that resumes it."""
+    try:
+        size = download_file(core, url, dest, on_progress=on_progress, what=what)
+    except KeyboardInterrupt:
+        raise errors.Interrupted(
+            f"interrupted; the partial download of {record_id} is kept",
+            hint=f"resume with: sora download {record_id} -o {dest}",
+            task_id=record_id,
+        ) from None
+    except errors.SoraError as exc:
+        exc.task_id = exc.task_id or record_id
+        raise
+    except OSError as exc:
+        raise errors.UsageError(
+            f"cannot write {dest}: {exc.strerror}; {record_id} is kept in the journal",
+            hint=f"{disk_hint(exc)}, then: sora download {record_id} -o PATH",
+            task_id=record_id,
+        ) from exc
+    journal.update(record_id, file=str(dest.resolve()), downloaded_at=time.time())
+    return size
+
+
 def download_task(
     api: VideosApi,
     journal: Journal,
@@ -313,26 +347,10 @@ def download_task(
     *,
     on_progress: ProgressCallback | None = None,
 ) -> int:
-    """Download a completed task's MP4 to `dest` (resumable) and note it in the journal."""
-    try:
-        size = download_file(api.core, api.content_url(task), dest, on_progress=on_progress)
-    except KeyboardInterrupt:
-        raise errors.Interrupted(
-            f"interrupted; the partial download of {task.id} is kept",
-            hint=f"resume with: sora download {task.id} -o {dest}",
-            task_id=task.id,
-        ) from None
-    except errors.SoraError as exc:
-        exc.task_id = exc.task_id or task.id
-        raise
-    except OSError as exc:
-        raise errors.UsageError(
-            f"cannot write {dest}: {exc.strerror}; task {task.id} is kept in the journal",
-            hint=f"{disk_hint(exc)}, then: sora download {task.id} -o PATH",
-            task_id=task.id,
-        ) from exc
-    journal.update(task.id, file=str(dest.resolve()), downloaded_at=time.time())
-    return size
+    """Download a completed task's MP4 to `dest` and note it in the journal."""
+    return save_video(
+        api.core, journal, task.id, api.content_url(task), dest, on_progress=on_progress
+    )
 
 
 def stream_task(

@@ -25,11 +25,10 @@ import httpx
 from sora_cli import constants, errors
 from sora_cli.api import may_have_reached_server
 from sora_cli.client import HttpCore
-from sora_cli.download import ProgressCallback, download_file
+from sora_cli.download import ProgressCallback
 from sora_cli.http_answers import network_error
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task
-from sora_cli.outputs import disk_hint
 from sora_cli.profiles import Profile
 from sora_cli.settings import is_loopback_host
 from sora_cli.sse import DONE, Event, Kind, SyncStreamDecoder
@@ -422,32 +421,16 @@ def download_link(
     *,
     on_progress: ProgressCallback | None = None,
 ) -> int:
-    """Download a stream's video (resumable, atomic, checked) and note the file."""
-    resume = f"sora download {record_id} -o {dest}"
+    """Download a stream's video; its link lives 24 h, which the hints say."""
+    from sora_cli.jobs import save_video
+
     try:
-        size = download_file(core, url, dest, on_progress=on_progress, what="the video link")
-    except KeyboardInterrupt:
-        raise errors.Interrupted(
-            f"interrupted; the partial download of {record_id} is kept",
-            hint=f"resume within 24 h with: {resume}",
-            task_id=record_id,
-        ) from None
+        return save_video(
+            core, journal, record_id, url, dest, on_progress=on_progress, what="the video link"
+        )
     except errors.NotFound as exc:
         exc.hint = "sync-API video links live 24 hours; make the video again with sora stream"
-        exc.task_id = record_id
         raise
     except errors.NetworkError as exc:
-        exc.hint = f"the link is kept for 24 h; try again with: {resume}"
-        exc.task_id = record_id
+        exc.hint = f"the link is kept for 24 h; try again with: sora download {record_id} -o {dest}"
         raise
-    except errors.SoraError as exc:
-        exc.task_id = exc.task_id or record_id
-        raise
-    except OSError as exc:
-        raise errors.UsageError(
-            f"cannot write {dest}: {exc.strerror}; the link of {record_id} is kept for 24 h",
-            hint=f"{disk_hint(exc)}, then: sora download {record_id} -o PATH",
-            task_id=record_id,
-        ) from exc
-    journal.update(record_id, file=str(dest.resolve()), downloaded_at=time.time())
-    return size

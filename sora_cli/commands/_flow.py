@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +12,7 @@ from sora_cli.commands._common import Runtime
 
 if TYPE_CHECKING:
     from sora_cli.api import ImageUpload, Polled, VideosApi
+    from sora_cli.download import ProgressCallback
     from sora_cli.journal import JobRecord, Journal
     from sora_cli.models import Task
     from sora_cli.settings import Settings
@@ -38,6 +39,25 @@ def wait_with_display(
         display.close()
 
 
+def show_delivery(
+    rt: Runtime,
+    dest: Path | None,
+    save: Callable[[ProgressCallback], int],
+    to_stdout: Callable[[ProgressCallback], int],
+    *,
+    open_video: bool = False,
+) -> None:
+    """Run a download under a progress display, then say what was saved (and open it)."""
+    from sora_cli.commands._saved import report_saved
+
+    display = rt.console.download_display(dest.name if dest is not None else "stdout")
+    try:
+        size = save(display.update) if dest is not None else to_stdout(display.update)
+    finally:
+        display.close()
+    report_saved(rt, dest, size if dest is not None else 0, open_video=open_video)
+
+
 def deliver(
     rt: Runtime,
     api: VideosApi,
@@ -48,24 +68,19 @@ def deliver(
     open_video: bool = False,
 ) -> None:
     """Download a completed task to `dest` (or stdout) and print the result."""
-    from sora_cli.commands._saved import report_saved
     from sora_cli.jobs import download_task, stream_task
 
-    if dest is None:
-        display = rt.console.download_display("stdout")
-        try:
-            stream_task(api, task, sys.stdout.buffer, on_progress=display.update)
-        finally:
-            display.close()
-        report_saved(rt, None, 0, open_video=open_video)
-        return
-    display = rt.console.download_display(dest.name)
-    try:
-        size = download_task(api, journal, task, dest, on_progress=display.update)
-    finally:
-        display.close()
-    report_saved(rt, dest, size, open_video=open_video)
-    print_record_or(rt, journal, task.id, str(dest))
+    show_delivery(
+        rt,
+        dest,
+        lambda progress: (
+            download_task(api, journal, task, dest, on_progress=progress) if dest is not None else 0
+        ),
+        lambda progress: stream_task(api, task, sys.stdout.buffer, on_progress=progress),
+        open_video=open_video,
+    )
+    if dest is not None:
+        print_record_or(rt, journal, task.id, str(dest))
 
 
 def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> None:

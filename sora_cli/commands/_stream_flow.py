@@ -26,27 +26,22 @@ def deliver_link(
     open_video: bool = False,
 ) -> None:
     """Download a stream's video to `dest`, or to stdout when `dest` is None (`-o -`)."""
-    from sora_cli.commands._saved import report_saved
+    from sora_cli.commands._flow import show_delivery
     from sora_cli.download import stream_to
     from sora_cli.sync import download_link
 
     with rt.anonymous_core() as anonymous:
-        if dest is None:
-            display = rt.console.download_display("stdout")
-            try:
-                stream_to(anonymous, url, sys.stdout.buffer, on_progress=display.update)
-            finally:
-                display.close()
-            report_saved(rt, None, 0, open_video=open_video)
-            return
-        display = rt.console.download_display(dest.name)
-        try:
-            size = download_link(
-                anonymous, journal, record_id, url, dest, on_progress=display.update
-            )
-        finally:
-            display.close()
-    report_saved(rt, dest, size, open_video=open_video)
+        show_delivery(
+            rt,
+            dest,
+            lambda progress: (
+                download_link(anonymous, journal, record_id, url, dest, on_progress=progress)
+                if dest is not None
+                else 0
+            ),
+            lambda progress: stream_to(anonymous, url, sys.stdout.buffer, on_progress=progress),
+            open_video=open_video,
+        )
 
 
 def download_again(
