@@ -30,7 +30,9 @@ def batch(
     file: Annotated[
         str | None,
         typer.Argument(
-            help="Prompts: one per line, or JSON Lines; - reads stdin.", show_default=False
+            help="Prompts: one per line, or JSON Lines; - reads stdin.",
+            show_default=False,
+            metavar="FILE",
         ),
     ] = None,
     output_dir: Annotated[

@@ -17,7 +17,9 @@ app = typer.Typer(
 KeyArg = Annotated[
     str,
     typer.Argument(
-        help="Key, e.g. api-key, base-url, size, profile.", autocompletion=complete_config_key
+        help="Key, e.g. api-key, base-url, size, profile.",
+        autocompletion=complete_config_key,
+        metavar="KEY",
     ),
 ]
 ShowSecretOpt = Annotated[bool, typer.Option("--show-secret", help="Show the API key in full.")]

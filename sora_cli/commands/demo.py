@@ -14,7 +14,9 @@ DEMO_KEY = "sk-emulator-demo"
 
 
 def demo(
-    prompt: Annotated[str, typer.Argument(help="What the video shows.")] = DEMO_PROMPT,
+    prompt: Annotated[
+        str, typer.Argument(help="What the video shows.", metavar="PROMPT")
+    ] = DEMO_PROMPT,
     size: Annotated[
         str,
         typer.Option(

@@ -27,7 +27,11 @@ from sora_cli.completion import complete_task_id
 def download(
     task_id: Annotated[
         str,
-        typer.Argument(help="The task id (see `sora list`).", autocompletion=complete_task_id),
+        typer.Argument(
+            help="The task id (see `sora list`).",
+            autocompletion=complete_task_id,
+            metavar="ID",
+        ),
     ],
     output: OutputOpt = None,
     wait: Annotated[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from sora_cli.commands._common import (
     Runtime,
     make_runtime,
 )
+
+if TYPE_CHECKING:
+    from sora_cli.journal import JobRecord, Journal
 
 
 def list_jobs(
@@ -40,6 +43,21 @@ def list_jobs(
         _run(rt, refresh, limit)
     finally:
         rt.close()
+
+
+def _keeps_a_video(record: JobRecord) -> bool:
+    """Expiry matters for a video still to fetch, not for a failed or unknown task."""
+    from sora_cli.models import TaskState, normalise_status
+
+    return (
+        record.kind in ("async", "stream")
+        and normalise_status(record.status)
+        in (
+            TaskState.RUNNING,
+            TaskState.COMPLETED,
+        )
+        and record.status not in ("unknown", "interrupted", "creating")
+    )
 
 
 def _shorten(text: str | None, width: int) -> str:
@@ -75,7 +93,7 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
                 status,
                 r.size or "-",
                 r.seconds or "-",
-                time_left(r.expires_at),
+                time_left(r.expires_at) if _keeps_a_video(r) else "-",
                 _shorten(r.prompt, 40),
                 r.file or "-",
             ]
@@ -85,13 +103,11 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
     )
 
 
-def _refresh(rt: Runtime, journal: object) -> None:
+def _refresh(rt: Runtime, journal: Journal) -> None:
     from sora_cli.commands._flow import retrieve_explained
     from sora_cli.errors import SoraError
-    from sora_cli.journal import Journal
     from sora_cli.models import normalise_status
 
-    assert isinstance(journal, Journal)
     pending = [
         r for r in journal.list() if not normalise_status(r.status).is_final and r.kind == "async"
     ]

@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
 def status(
     task_id: Annotated[
-        str, typer.Argument(help="The task id (see `sora list`).", autocompletion=complete_task_id)
+        str,
+        typer.Argument(
+            help="The task id (see `sora list`).",
+            autocompletion=complete_task_id,
+            metavar="ID",
+        ),
     ],
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Poll with a progress bar until the task ends.")
@@ -127,7 +132,7 @@ def describe(task: Task, record: JobRecord | None) -> str:
         f"model:     {task.model or (record.model if record else None) or '-'}",
         f"size:      {task.size or (record.size if record else None) or '-'}",
         f"seconds:   {task.seconds or (record.seconds if record else None) or '-'}",
-        f"created:   {format_time(task.created_at)}",
+        f"created:   {format_time(task.created_at or (record.created_at if record else None))}",
     ]
     if task.completed_at:
         lines.append(f"completed: {format_time(task.completed_at)}")

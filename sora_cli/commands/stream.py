@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 def stream(
     prompt: Annotated[
         str | None,
-        typer.Argument(help="What the video shows; - reads it from stdin.", show_default=False),
+        typer.Argument(
+            help="What the video shows; - reads it from stdin.",
+            show_default=False,
+            metavar="PROMPT",
+        ),
     ] = None,
     prompt_file: Annotated[
         Path | None,
