@@ -23,6 +23,7 @@ COMMANDS = [
     [],
     ["generate"],
     ["stream"],
+    ["batch"],
     ["status"],
     ["download"],
     ["list"],

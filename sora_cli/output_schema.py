@@ -66,8 +66,10 @@ JOB_RECORD = Document(
         Field(
             "kind",
             (_S,),
-            "`async` (`sora generate`), `stream` (`sora stream`), `unknown` (a create that "
-            "failed ambiguously), `intent` (a `sora batch` line not created yet).",
+            "`async` (`sora generate`, `sora batch`), `stream` (`sora stream`), `intent` (a "
+            "create call in flight, or cut off before its answer), `unknown` (a create that "
+            "failed ambiguously: a task may exist; its id is `unknown-…` unless the answer "
+            "named one).",
         ),
         Field("profile", (_S, _NULL), "API profile the task was created under."),
         Field("base_url", (_S, _NULL), "API base URL the task belongs to."),
