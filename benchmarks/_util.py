@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,11 +19,30 @@ class Run:
     rss_mib: float
 
 
+_PYCACHE = tempfile.mkdtemp(prefix="sora-bench-pycache-")
+
+
+def with_bytecode_cache(env: dict[str, str] | None) -> dict[str, str]:
+    """The child environment, with a private bytecode cache.
+
+    Some machines set PYTHONDONTWRITEBYTECODE, so an editable install would recompile sora
+    on every run while the baseline loads pip's bytecode: not what an installed `sora`
+    does. Every measurement starts with a warm-up run that fills this cache.
+    """
+    base = dict(os.environ if env is None else env)
+    base.pop("PYTHONDONTWRITEBYTECODE", None)
+    base["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    return base
+
+
 def run(argv: Sequence[str], env: dict[str, str] | None = None) -> Run:
     """Run a command to completion, measuring wall time and its own peak RSS (wait4)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        list(argv),
+        env=with_bytecode_cache(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start

@@ -54,12 +54,6 @@ def make_home(root: Path) -> None:
             )
 
 
-def bytecode_env(pycache: Path) -> dict[str, str]:
-    """The environment with bytecode caching on, into `pycache` (see the module docstring)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PYTHONPYCACHEPREFIX": str(pycache)}
-
-
 def completion_env(base: dict[str, str], home: Path, line: str) -> dict[str, str]:
     """What bash's completion function passes to `sora`."""
     words = line.split()
@@ -83,10 +77,10 @@ def main() -> int:
     sora = shutil.which("sora") or sys.exit("sora is not installed in this environment")
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
-        home, pycache = Path(tmp) / "home", Path(tmp) / "pycache"
+        home = Path(tmp) / "home"
         home.mkdir()
         make_home(home)
-        env = bytecode_env(pycache)
+        env = dict(os.environ)  # _util gives every run a private bytecode cache
         base = median_run([sys.executable, "-c", "import typer"], args.repeat, env=env)
         print(f"baseline  python -c 'import typer'      {base.wall * 1000:6.1f} ms")
         for name, line in CASES.items():
