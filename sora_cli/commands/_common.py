@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sora_cli.completion import complete_profile
+from sora_cli.completion import complete_profile, complete_seconds, complete_size
 
 if TYPE_CHECKING:
     from sora_cli.api import VideosApi
@@ -78,6 +78,46 @@ OutputOpt = Annotated[
     ),
 ]
 
+PromptArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="What the video shows; - reads it from stdin.", show_default=False, metavar="PROMPT"
+    ),
+]
+PromptFileOpt = Annotated[
+    Path | None,
+    typer.Option("--prompt-file", "-f", help="Read the prompt from this file.", show_default=False),
+]
+SizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--size",
+        "-s",
+        help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
+        show_default=False,
+        autocompletion=complete_size,
+    ),
+]
+SecondsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seconds",
+        "-d",
+        help="Duration: 10 | 15 [default: 10].",
+        show_default=False,
+        autocompletion=complete_seconds,
+    ),
+]
+ImageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--image",
+        "-i",
+        help="Reference image: a local JPG/PNG/WebP or an http(s) URL.",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
 OpenOpt = Annotated[
     bool,
     typer.Option("--open", help="Open the video in the system's player once it is saved."),

@@ -11,6 +11,7 @@ from sora_cli.commands._common import (
     BaseUrlOpt,
     CommonArgs,
     DebugOpt,
+    ForceOpt,
     JsonOpt,
     OpenOpt,
     OutputOpt,
@@ -37,9 +38,7 @@ def download(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for an unfinished task instead of exiting 6.")
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing output file.")
-    ] = False,
+    force: ForceOpt = False,
     open_video: OpenOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,

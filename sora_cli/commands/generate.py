@@ -12,57 +12,33 @@ from sora_cli.commands._common import (
     BaseUrlOpt,
     CommonArgs,
     DebugOpt,
+    ForceOpt,
+    ImageOpt,
     JsonOpt,
     OpenOpt,
     OutputOpt,
     PollOpt,
     ProfileOpt,
+    PromptArg,
+    PromptFileOpt,
     QuietOpt,
     Runtime,
+    SecondsOpt,
+    SizeOpt,
     TimeoutOpt,
     make_runtime,
 )
-from sora_cli.completion import complete_model, complete_seconds, complete_size
+from sora_cli.completion import complete_model
 
 if TYPE_CHECKING:
     pass
 
 
 def generate(
-    prompt: Annotated[
-        str | None,
-        typer.Argument(
-            help="What the video shows; - reads it from stdin.",
-            show_default=False,
-            metavar="PROMPT",
-        ),
-    ] = None,
-    prompt_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--prompt-file", "-f", help="Read the prompt from this file.", show_default=False
-        ),
-    ] = None,
-    size: Annotated[
-        str | None,
-        typer.Option(
-            "--size",
-            "-s",
-            help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
-            show_default=False,
-            autocompletion=complete_size,
-        ),
-    ] = None,
-    seconds: Annotated[
-        int | None,
-        typer.Option(
-            "--seconds",
-            "-d",
-            help="Duration: 10 | 15 [default: 10].",
-            show_default=False,
-            autocompletion=complete_seconds,
-        ),
-    ] = None,
+    prompt: PromptArg = None,
+    prompt_file: PromptFileOpt = None,
+    size: SizeOpt = None,
+    seconds: SecondsOpt = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -73,15 +49,7 @@ def generate(
             autocompletion=complete_model,
         ),
     ] = None,
-    image: Annotated[
-        str | None,
-        typer.Option(
-            "--image",
-            "-i",
-            help="Reference image: local JPG/PNG/WebP or an http(s) URL.",
-            show_default=False,
-        ),
-    ] = None,
+    image: ImageOpt = None,
     output: OutputOpt = None,
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Create the task, print its id, exit 0.")
@@ -90,9 +58,7 @@ def generate(
         bool,
         typer.Option("--no-download", help="Wait for the video, print the id, don't download."),
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing output file.")
-    ] = False,
+    force: ForceOpt = False,
     open_video: OpenOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,

@@ -12,14 +12,20 @@ from sora_cli.commands._common import (
     BaseUrlOpt,
     CommonArgs,
     DebugOpt,
+    ForceOpt,
+    ImageOpt,
     JsonOpt,
     OutputOpt,
     ProfileOpt,
+    PromptArg,
+    PromptFileOpt,
     QuietOpt,
     Runtime,
+    SecondsOpt,
+    SizeOpt,
     make_runtime,
 )
-from sora_cli.completion import complete_seconds, complete_size, complete_sync_model
+from sora_cli.completion import complete_sync_model
 
 if TYPE_CHECKING:
     from sora_cli.console import TaskDisplay
@@ -29,40 +35,10 @@ if TYPE_CHECKING:
 
 
 def stream(
-    prompt: Annotated[
-        str | None,
-        typer.Argument(
-            help="What the video shows; - reads it from stdin.",
-            show_default=False,
-            metavar="PROMPT",
-        ),
-    ] = None,
-    prompt_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--prompt-file", "-f", help="Read the prompt from this file.", show_default=False
-        ),
-    ] = None,
-    size: Annotated[
-        str | None,
-        typer.Option(
-            "--size",
-            "-s",
-            help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
-            show_default=False,
-            autocompletion=complete_size,
-        ),
-    ] = None,
-    seconds: Annotated[
-        int | None,
-        typer.Option(
-            "--seconds",
-            "-d",
-            help="Duration: 10 | 15 [default: 10].",
-            show_default=False,
-            autocompletion=complete_seconds,
-        ),
-    ] = None,
+    prompt: PromptArg = None,
+    prompt_file: PromptFileOpt = None,
+    size: SizeOpt = None,
+    seconds: SecondsOpt = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -73,15 +49,7 @@ def stream(
             autocompletion=complete_sync_model,
         ),
     ] = None,
-    image: Annotated[
-        str | None,
-        typer.Option(
-            "--image",
-            "-i",
-            help="Reference image: an http(s) URL (passed on) or a local JPG/PNG/WebP.",
-            show_default=False,
-        ),
-    ] = None,
+    image: ImageOpt = None,
     output: OutputOpt = None,
     no_download: Annotated[
         bool,
@@ -93,9 +61,7 @@ def stream(
             "--raw", help="Copy the streamed text to stdout as it arrives (no progress bar)."
         ),
     ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing output file.")
-    ] = False,
+    force: ForceOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
