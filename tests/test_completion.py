@@ -220,3 +220,48 @@ def test_completion_in_a_malformed_environment_falls_back_to_the_whole_app() -> 
         mp.setenv("COMP_WORDS", "sora generate ")
         mp.setenv("COMP_CWORD", "not a number")
         assert app_for_completion(app, "complete_bash") is app
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_completes_through_the_committed_script(sora_home: Path) -> None:
+    script = Path(__file__).resolve().parent.parent / "completions" / "sora.fish"
+    done = subprocess.run(
+        ["fish", "-c", f"source {script}; complete -C 'sora generate --size '"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert [line.split("\t")[0] for line in done.stdout.splitlines()] == [
+        "720x1280",
+        "1280x720",
+        "landscape",
+        "portrait",
+    ]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_script_registers_and_answers(sora_home: Path) -> None:
+    script = Path(__file__).resolve().parent.parent / "completions" / "_sora"
+    done = subprocess.run(
+        [
+            "zsh",
+            "-c",
+            f"autoload -U compinit; compinit -u; source {script}; whence -w _sora_completion",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "_sora_completion: function" in done.stdout
+    answer = subprocess.run(
+        [sys.executable, "-m", "sora_cli"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "_TYPER_COMPLETE_ARGS": "sora generate --seconds ",
+            "_SORA_COMPLETE": "complete_zsh",
+        },
+    )
+    assert answer.stdout.startswith("_arguments") and '"10"' in answer.stdout
