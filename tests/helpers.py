@@ -92,3 +92,38 @@ def loads(text: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise AssertionError(f"stdout is not JSON: {text!r}") from exc
+
+
+def start_sora(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen[str]:
+    """`python -m sora_cli ...` started in the background, for tests that send it signals."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sora_cli", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+    )
+
+
+def wait_until(condition: Any, timeout: float = 20, settle: float = 0.3) -> None:
+    """Poll `condition()` until it is true (then let the process settle a moment)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.02)
+    assert condition(), "the process never got there"
+    time.sleep(settle)
+
+
+def has_rows(home: Path, count: int = 1) -> Any:
+    """A condition: the journal holds at least `count` rows."""
+    return lambda: (home / "jobs.sqlite3").exists() and len(journal_rows(home)) >= count
+
+
+def interrupt(proc: subprocess.Popen[str], signum: int) -> tuple[int, str, str]:
+    """Send a signal and collect the exit code, stdout and stderr."""
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=20)
+    return proc.returncode, stdout, stderr

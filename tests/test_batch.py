@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +11,27 @@ from pathlib import Path
 import pytest
 
 from sora_cli.emulator import Emulator, EmulatorConfig
-from tests.helpers import TEST_KEY, Cli, journal_rows, loads
+from tests.helpers import (
+    TEST_KEY,
+    Cli,
+    has_rows,
+    interrupt,
+    journal_rows,
+    loads,
+    run_sora,
+    start_sora,
+    wait_until,
+)
 
 
 def _write(tmp_path: Path, name: str, lines: list[str]) -> Path:
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _env(server: Emulator, home: Path) -> dict[str, str]:
+    return {"SORA_HOME": str(home), "SORA_BASE_URL": server.base_url, "SORA_API_KEY": TEST_KEY}
 
 
 def _ndjson(stdout: str) -> list[dict[str, object]]:
@@ -204,36 +215,10 @@ def test_killed_batch_rerun_pays_nothing_twice(
 ) -> None:
     prompts = _write(tmp_path, "p.txt", [f"heron {i}" for i in range(30)])
     out = tmp_path / "out"
-    env = {
-        **os.environ,
-        "SORA_HOME": str(sora_home),
-        "SORA_BASE_URL": slow_emulator.base_url,
-        "SORA_API_KEY": TEST_KEY,
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sora_cli",
-            "batch",
-            str(prompts),
-            "-O",
-            str(out),
-            "--create-concurrency",
-            "5",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        db = sora_home / "jobs.sqlite3"
-        if db.exists() and len(journal_rows(sora_home)) >= 12:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    env = _env(slow_emulator, sora_home)
+    proc = start_sora("batch", str(prompts), "-O", str(out), "--create-concurrency", "5", env=env)
+    wait_until(has_rows(sora_home, 12), settle=0)
+    interrupt(proc, signal.SIGKILL)
     monkeypatch.setenv("SORA_BASE_URL", slow_emulator.base_url)
     monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
     result = Cli(slow_emulator)("batch", str(prompts), "-O", str(out), "--json")
@@ -250,36 +235,15 @@ def test_interrupting_a_batch_mid_download_is_quick_and_resumable(
     prompts = _write(tmp_path, "p.txt", ["a stalled download"])
     out = tmp_path / "out"
     emulator.add_fault(route="content", action="stall")  # half the video, then silence
-    env = {
-        **os.environ,
-        "SORA_HOME": str(sora_home),
-        "SORA_BASE_URL": emulator.base_url,
-        "SORA_API_KEY": TEST_KEY,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_cli", "batch", str(prompts), "-O", str(out)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not list(out.glob("*.part")):
-        time.sleep(0.05)
-    time.sleep(0.3)
+    env = _env(emulator, sora_home)
+    proc = start_sora("batch", str(prompts), "-O", str(out), env=env)
+    wait_until(lambda: bool(list(out.glob("*.part"))))
     started = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=20)
+    code, _, stderr = interrupt(proc, signal.SIGTERM)
     assert time.monotonic() - started < 5  # not held hostage by the silent connection
-    assert proc.returncode == 130, stderr
+    assert code == 130, stderr
     assert "sora batch --resume" in stderr
-    resumed = subprocess.run(
-        [sys.executable, "-m", "sora_cli", "batch", str(prompts), "-O", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    resumed = run_sora("batch", str(prompts), "-O", str(out), env=env)
     assert resumed.returncode == 0, resumed.stderr
     (video,) = out.glob("*.mp4")
     assert video.read_bytes()[4:8] == b"ftyp" and not list(out.glob("*.part*"))

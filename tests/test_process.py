@@ -7,72 +7,40 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from sora_cli.emulator import Emulator
-from tests.helpers import TEST_KEY, journal_rows, run_sora
+from tests.helpers import (
+    TEST_KEY,
+    has_rows,
+    interrupt,
+    journal_rows,
+    run_sora,
+    start_sora,
+    wait_until,
+)
 
 
 def _env(emulator: Emulator, home: Path) -> dict[str, str]:
     return {"SORA_HOME": str(home), "SORA_BASE_URL": emulator.base_url, "SORA_API_KEY": TEST_KEY}
 
 
-def test_sigint_while_polling_exits_130_and_keeps_the_task(
-    emulator: Emulator, sora_home: Path, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_polling_exits_130_and_keeps_the_task(
+    emulator: Emulator, sora_home: Path, tmp_path: Path, signum: int
 ) -> None:
-    import os
-
-    env = {**os.environ, **_env(emulator, sora_home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_cli", "generate", "slow [emulator:stuck]"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
+    proc = start_sora(
+        "generate", "slow [emulator:stuck]", env=_env(emulator, sora_home), cwd=tmp_path
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home):
-            break
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 130, stderr
+    wait_until(has_rows(sora_home))
+    code, stdout, stderr = interrupt(proc, signum)
+    assert code == 130, stderr
     (row,) = journal_rows(sora_home)
     assert row["id"] in stderr and f"sora download {row['id']} --wait" in stderr
     assert stdout == ""
     assert "Traceback" not in stderr and TEST_KEY not in stderr
-
-
-def test_sigterm_while_polling_is_handled_like_sigint(
-    emulator: Emulator, sora_home: Path, tmp_path: Path
-) -> None:
-    import os
-
-    env = {**os.environ, **_env(emulator, sora_home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_cli", "generate", "slow [emulator:stuck]"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not (
-        (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home)
-    ):
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 130, stderr
-    assert len(journal_rows(sora_home)) == 1
 
 
 def test_key_never_appears_in_any_output(

@@ -347,40 +347,22 @@ def test_journal_knows_the_expiry_and_explains_it(cli: Cli, sora_home: Path) -> 
 def test_sigterm_during_the_create_call_leaves_an_unknown_row(
     emulator: object, sora_home: Path, tmp_path: Path
 ) -> None:
-    import os
     import signal
-    import subprocess
-    import sys
-    import time
 
     from sora_cli.emulator import Emulator
-    from tests.helpers import TEST_KEY
+    from tests.helpers import TEST_KEY, has_rows, interrupt, start_sora, wait_until
 
     assert isinstance(emulator, Emulator)
     emulator.add_fault(route="create", delay=3)  # the answer is slow to come
     env = {
-        **os.environ,
         "SORA_HOME": str(sora_home),
         "SORA_BASE_URL": emulator.base_url,
         "SORA_API_KEY": TEST_KEY,
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_cli", "generate", "a cat"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not (
-        (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home)
-    ):
-        time.sleep(0.02)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 130, stderr
+    proc = start_sora("generate", "a cat", env=env, cwd=tmp_path)
+    wait_until(has_rows(sora_home))
+    code, _, stderr = interrupt(proc, signal.SIGTERM)
+    assert code == 130, stderr
     assert "may exist" in stderr and "unknown" in stderr
     (row,) = journal_rows(sora_home)
     assert row["status"] == "unknown" and row["prompt"] == "a cat"

@@ -18,7 +18,17 @@ import pytest
 
 from sora_cli.emulator import Emulator, EmulatorConfig
 from sora_cli.emulator.media import clip_bytes
-from tests.helpers import TEST_KEY, Cli, journal_rows, loads, requests_for
+from tests.helpers import (
+    TEST_KEY,
+    Cli,
+    has_rows,
+    interrupt,
+    journal_rows,
+    loads,
+    requests_for,
+    start_sora,
+    wait_until,
+)
 from tests.images import png
 
 
@@ -426,28 +436,14 @@ def test_interrupted_before_the_first_event_still_leaves_a_row(
     assert cli.emulator is not None
     cli.emulator.add_fault(route="chat", delay=3)  # the stream is slow to start
     env = {
-        **os.environ,
         "SORA_HOME": str(sora_home),
         "SORA_BASE_URL": cli.emulator.base_url,
         "SORA_API_KEY": TEST_KEY,
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sora_cli", "stream", "a cat"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not (
-        (sora_home / "jobs.sqlite3").exists() and journal_rows(sora_home)
-    ):
-        time.sleep(0.02)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 130, stderr
+    proc = start_sora("stream", "a cat", env=env, cwd=tmp_path)
+    wait_until(has_rows(sora_home))
+    code, _, stderr = interrupt(proc, signal.SIGTERM)
+    assert code == 130, stderr
     (row,) = journal_rows(sora_home)
     assert row["kind"] == "stream" and row["status"] == "interrupted"
 
