@@ -6,6 +6,7 @@ No test reaches the internet or the user's real config.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,5 +81,12 @@ def bare_cli() -> Cli:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Never let a test talk to a real API by accident."""
+    """Never let a test talk to a real API by accident; let interrupted children see Ctrl-C.
+
+    A shell starts background jobs (`pytest &`) with SIGINT ignored; children inherit
+    that, and a Python child then never raises KeyboardInterrupt, so the signal tests
+    would hang. A handler, unlike "ignore", is reset to the default on exec.
+    """
     os.environ.pop("SORA_API_KEY", None)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -178,6 +179,34 @@ def test_version_and_module_entry_point() -> None:
     from sora_cli import __version__
 
     assert done.returncode == 0 and done.stdout.strip() == f"sora-cli {__version__}"
+
+
+PROBE = """
+import sys
+import sora_cli.commands.overview as overview
+
+def interrupted_inside_exec() -> None:  # as when Ctrl-C lands in a dataclass being built
+    exec("raise KeyboardInterrupt")
+
+overview.show_overview = interrupted_inside_exec
+sys.argv = ["sora"]
+from sora_cli.entry import main
+main()
+"""
+
+
+def test_ctrl_c_inside_exec_code_still_exits_130_under_python_m(tmp_path: Path) -> None:
+    """CPython 3.11 would die by SIGINT (-2) here under `python -m`; CI saw it once."""
+    (tmp_path / "kbi_probe.py").write_text(PROBE)
+    done = subprocess.run(
+        [sys.executable, "-m", "kbi_probe"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "SORA_HOME": str(tmp_path / "home")},
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "sora: error: interrupted\n"
 
 
 def test_an_older_journal_gains_new_columns_without_losing_rows(sora_home: Path) -> None:
