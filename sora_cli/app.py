@@ -159,4 +159,6 @@ def main() -> None:
 
         app_for_completion(app, instruction)(prog_name="sora")
         return
-    app(prog_name="sora")
+    from sora_cli.command_tree import only_the_named_command
+
+    only_the_named_command(app, sys.argv[1:])(prog_name="sora")

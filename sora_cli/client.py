@@ -274,6 +274,10 @@ class HttpCore(_CoreBase):
         super().__init__(
             base_url, api_key, on_retry=on_retry, debug_log=debug_log, deadline=deadline
         )
+        if transport is None:
+            from sora_cli.transport import TlsOnDemandTransport
+
+            transport = TlsOnDemandTransport()
         self._client = httpx.Client(transport=transport, **self._client_options())
 
     def close(self) -> None:

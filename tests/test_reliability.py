@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sora_cli import constants
+from sora_cli.emulator import Emulator
 from tests.helpers import Cli, journal_rows, requests_for
 
 
@@ -202,13 +203,28 @@ def test_key_is_only_sent_to_the_api_origin() -> None:
     assert [r.headers.get("Authorization") for r in seen] == ["Bearer sk-origin-0000", None, None]
 
 
-def test_tls_verification_is_on() -> None:
+def test_tls_verification_is_on_and_the_trust_store_loads_only_for_https(
+    emulator: Emulator,
+) -> None:
     from sora_cli.client import HttpCore
+    from sora_cli.errors import SoraError
+    from sora_cli.transport import TlsOnDemandTransport
 
-    core = HttpCore("https://api.example.test/v1", "sk-tls-0000")
-    pool = core._client._transport._pool  # type: ignore[attr-defined]
-    assert pool._ssl_context.verify_mode == ssl.CERT_REQUIRED
-    assert pool._ssl_context.check_hostname is True
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with HttpCore(emulator.base_url, "sk-tls-0000") as core:
+        transport = core._client._transport
+        assert isinstance(transport, TlsOnDemandTransport)
+        core.request("GET", emulator.base_url.removesuffix("/v1") + "/__emulator__/stats")
+        # that request went over plain http: no CA bundle was loaded for it
+        assert transport._tls is None
+        with pytest.raises(SoraError):
+            core.request("GET", f"https://127.0.0.1:{closed_port}/v1/videos")
+        assert transport._tls is not None
+        context = transport._tls._pool._ssl_context
+        assert context is not None and context.verify_mode == ssl.CERT_REQUIRED
+        assert context.check_hostname is True
 
 
 # ---------------------------------------------------------------- fuzzing

@@ -149,3 +149,17 @@ def test_base_url_rules() -> None:
 def test_redact() -> None:
     assert redact("sk-abcdefghijklmnop") == "sk-…mnop"
     assert "abcd" not in redact("abcd")
+
+
+def test_a_run_builds_only_the_command_it_names() -> None:
+    from sora_cli.app import app
+    from sora_cli.command_tree import only_the_named_command
+
+    download = only_the_named_command(app, ["--debug", "download", "video_1", "-o", "list"])
+    assert [c.name for c in download.registered_commands] == ["download"]
+    assert download.registered_groups == [] and len(app.registered_commands) > 5
+    config = only_the_named_command(app, ["config", "set", "size"])
+    assert [g.name for g in config.registered_groups] == ["config"]
+    assert config.registered_commands == []
+    for words in ([], ["--help"], ["nosuch"], ["generat"]):
+        assert only_the_named_command(app, words) is app
