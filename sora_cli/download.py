@@ -1,8 +1,9 @@
 """Resumable, atomic, checked downloads.
 
 Bytes stream to `<path>.part` and are renamed into place only when complete: the count
-matches `Content-Length` and the file starts like an MP4. A partial file is resumed with
-`Range`. Memory stays flat whatever the size (DESIGN "HTTP behaviour").
+matches `Content-Length` (without one, the MP4's top-level boxes must fill the file exactly)
+and the file starts like an MP4. A partial file is resumed with `Range`. Memory stays flat
+whatever the size (DESIGN "HTTP behaviour").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ except ImportError:  # pragma: no cover - Windows
 from sora_cli import constants, errors
 from sora_cli.client import HttpCore, backoff_delay
 from sora_cli.http_answers import network_error
-from sora_cli.mp4 import MP4_SNIFF_BYTES, looks_like_mp4
+from sora_cli.mp4 import MP4_SNIFF_BYTES, is_whole, looks_like_mp4
 from sora_cli.outputs import part_path
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -209,6 +210,8 @@ def download_file(
                     done = _receive(response, handle, offset, total, on_progress)
                     handle.flush()
                     if total is not None and done != total:
+                        raise _Incomplete
+                    if total is None and not is_whole(part):  # the close was the only end
                         raise _Incomplete
                 _finish(part, dest, target)
                 return done

@@ -17,6 +17,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 MP4_SNIFF_BYTES = 12
 # moov holds only tables (sample sizes, offsets): a few KiB for a short clip, a few MiB for
@@ -161,6 +162,35 @@ def parse_mp4(data: bytes) -> Mp4Info | None:
     return parse_moov(data[moov.start : moov.end]) if moov else None
 
 
+def _top_level_boxes(handle: BinaryIO, end: int) -> Iterator[_Box | None]:
+    """The file's top-level boxes, seeking from header to header (payloads are not read).
+
+    A final None means the next header is malformed or claims more bytes than the file has.
+    """
+    offset = 0
+    while offset < end:
+        handle.seek(offset)
+        head = handle.read(16)
+        if len(head) < 8:
+            yield None
+            return
+        size, kind = struct.unpack_from(">I4s", head)
+        header = 8
+        if size == 1:
+            if len(head) < 16:
+                yield None
+                return
+            (size,) = struct.unpack_from(">Q", head, 8)
+            header = 16
+        elif size == 0:
+            size = end - offset
+        if size < header or offset + size > end:
+            yield None
+            return
+        yield _Box(kind, offset + header, offset + size)
+        offset += size
+
+
 def read_info(path: Path) -> Mp4Info | None:
     """Describe an MP4 file by seeking from box header to box header to `moov`.
 
@@ -169,30 +199,33 @@ def read_info(path: Path) -> Mp4Info | None:
     """
     try:
         with path.open("rb") as handle:
-            end = os.fstat(handle.fileno()).st_size
-            offset = 0
-            while offset + 8 <= end:
-                handle.seek(offset)
-                head = handle.read(16)
-                if len(head) < 8:
+            for box in _top_level_boxes(handle, os.fstat(handle.fileno()).st_size):
+                if box is None:
                     return None
-                size, kind = struct.unpack_from(">I4s", head)
-                header = 8
-                if size == 1:
-                    if len(head) < 16:
+                if box.type == b"moov":
+                    if box.end - box.start > MAX_MOOV_BYTES:
                         return None
-                    (size,) = struct.unpack_from(">Q", head, 8)
-                    header = 16
-                elif size == 0:
-                    size = end - offset
-                if size < header or offset + size > end:
-                    return None
-                if kind == b"moov":
-                    if size - header > MAX_MOOV_BYTES:
-                        return None
-                    handle.seek(offset + header)
-                    return parse_moov(handle.read(size - header))
-                offset += size
+                    handle.seek(box.start)
+                    return parse_moov(handle.read(box.end - box.start))
     except OSError:
         return None
     return None
+
+
+def is_whole(path: Path) -> bool:
+    """True when the top-level boxes fill the file exactly and one of them is `moov`.
+
+    A body cut short ends inside a box (nearly always `mdat`, the media) or before `moov`;
+    a whole file does neither. This is how a download without Content-Length (a body that
+    simply ends when the connection closes) tells a truncation from the end.
+    """
+    try:
+        with path.open("rb") as handle:
+            kinds = []
+            for box in _top_level_boxes(handle, os.fstat(handle.fileno()).st_size):
+                if box is None:
+                    return False
+                kinds.append(box.type)
+    except OSError:
+        return False
+    return b"moov" in kinds

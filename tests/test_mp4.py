@@ -166,3 +166,33 @@ def test_fuzz_read_info_on_garbage_files_never_raises(data: bytes) -> None:
         handle.flush()
         info = read_info(Path(handle.name))
     assert info is None or isinstance(info, Mp4Info)
+
+
+# ---------------------------------------------------------------- is the file whole?
+
+
+@pytest.mark.parametrize("clip", CLIPS[:3], ids=lambda p: p.name)
+def test_a_whole_clip_is_whole_and_any_cut_is_not(clip: Path, tmp_path: Path) -> None:
+    from sora_cli.mp4 import is_whole
+
+    data = clip.read_bytes()
+    target = tmp_path / "v.mp4"
+    target.write_bytes(data)
+    assert is_whole(target)
+    for cut in (8, len(data) // 3, len(data) // 2, len(data) - 1):
+        target.write_bytes(data[:cut])
+        assert not is_whole(target), cut
+    target.write_bytes(data + b"\0\0\0")  # bytes after the last box: not an MP4's end
+    assert not is_whole(target)
+
+
+def test_boxes_that_fill_the_file_without_moov_are_not_whole(tmp_path: Path) -> None:
+    from sora_cli.mp4 import is_whole
+
+    target = tmp_path / "v.mp4"
+    ftyp = box(b"ftyp", b"isom\0\0\0\0isom")
+    target.write_bytes(ftyp + box(b"mdat", b"\0" * 64))  # cut exactly before a trailing moov
+    assert not is_whole(target)
+    target.write_bytes(ftyp + box(b"mdat", b"\0" * 64, wide=True) + box(b"moov", b""))
+    assert is_whole(target)
+    assert not is_whole(tmp_path / "missing.mp4")

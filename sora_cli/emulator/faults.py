@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 ROUTES = ("create", "status", "content", "list", "delete", "remix", "chat", "cdn", "any")
-ACTIONS = ("reset", "truncate", "close", "html", "invalid_json", "timeout", "stall")
+ACTIONS = ("reset", "truncate", "unsized", "close", "html", "invalid_json", "timeout",
+           "stall")
 DEFAULT_TIMEOUT_DELAY = 30.0
 _FIELDS = ("route", "status", "times", "retry_after", "body", "action", "delay", "create_task")
 

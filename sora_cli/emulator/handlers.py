@@ -32,7 +32,7 @@ from .wire import WireHandler
 
 _VIDEO = re.compile(r"^/v1/videos/([^/]+)(/content|/remix)?/?$")
 _CDN_VIDEO = re.compile(r"^/assets/sora/([0-9A-Za-z_-]+)\.mp4$")
-_DAMAGE = ("reset", "truncate", "html", "invalid_json", "stall")
+_DAMAGE = ("reset", "truncate", "unsized", "html", "invalid_json", "stall")
 
 
 def api_route(method: str, path: str) -> tuple[str, str | None]:

@@ -155,7 +155,7 @@ class WireHandler(BaseHTTPRequestHandler):
 
     def write(self, resp: Response, request_id: str, action: str | None = None,
               head: bool = False) -> int | None:
-        """Send a response; `reset`/`truncate` cut it at half. Returns the status sent."""
+        """Send a response; `reset`/`truncate`/`unsized` cut it at half. Returns the status."""
         if resp.drop:
             self.close_connection = True
             return None
@@ -167,6 +167,8 @@ class WireHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             if resp.events is not None:
                 self.send_header("Transfer-Encoding", "chunked")
+            elif action == "unsized":  # a body delimited by the close alone (HTTP/1.0 style)
+                self.close_connection = True
             else:
                 self.send_header("Content-Length", str(resp.length))
             if self.close_connection:
@@ -174,7 +176,7 @@ class WireHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if head:
                 return resp.status
-            cut = action in ("reset", "truncate", "stall")
+            cut = action in ("reset", "truncate", "unsized", "stall")
             if resp.events is not None:
                 complete = self._write_events(resp.events, cut)
             else:
