@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,11 +282,17 @@ def run_stream(
             what=WHAT,
         ) as response:
             started = True
-            try:
-                _follow(response, decoder, run, deadline, timeout)
-            except httpx.TransportError as exc:
-                error = network_error(exc, f"{WHAT} ({response.request.url.host})")
-                raise _cut(run, decoder, error.message) from exc
+            with _hang_up_at(deadline, response) as hung_up:
+                try:
+                    _follow(response, decoder, run, deadline, timeout)
+                except httpx.TransportError as exc:
+                    if not decoder.link:  # with the link in hand, the rest is not needed
+                        if hung_up.is_set():
+                            raise _gave_up(run, timeout) from None
+                        error = network_error(exc, f"{WHAT} ({response.request.url.host})")
+                        raise _cut(run, decoder, error.message) from exc
+            if hung_up.is_set() and not decoder.link:
+                raise _gave_up(run, timeout)
     except errors.NetworkError as exc:
         if not started:
             if may_have_reached_server(exc):
@@ -325,16 +334,50 @@ def _follow(
         for event in update.events:
             run.event(event)
         if time.monotonic() >= deadline and not decoder.link:
-            run.lost("failed", f"gave up after {timeout:g} s")
-            raise errors.NotFinished(
-                f"no video after {timeout:g} s; the stream was closed and its video is lost "
-                "(the call is still charged)",
-                hint="raise --timeout; " + NO_RESUME,
-                task_id=run.id,
-            )
+            raise _gave_up(run, timeout)
     if decoder.ended:
         for event in decoder.finish():
             run.event(event)
+
+
+def _gave_up(run: _Run, timeout: float) -> errors.NotFinished:
+    run.lost("failed", f"gave up after {timeout:g} s")
+    return errors.NotFinished(
+        f"no video after {timeout:g} s; the stream was closed and its video is lost "
+        "(the call is still charged)",
+        hint="raise --timeout; " + NO_RESUME,
+        task_id=run.id,
+    )
+
+
+@contextmanager
+def _hang_up_at(deadline: float, response: httpx.Response) -> Iterator[threading.Event]:
+    """Shut the stream's socket down when `deadline` passes; the event says it happened.
+
+    The deadline is otherwise checked only when an event arrives, so a server gone quiet
+    could hold the run for a whole read timeout past `--timeout`. Shutting the socket down
+    wakes the blocked read at once; the caller then reports the deadline, not a cut.
+    Answers without a socket (test transports) are left to the per-event check.
+    """
+    fired = threading.Event()
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        yield fired
+        return
+
+    def hang_up() -> None:
+        fired.set()
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), hang_up)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
 
 
 def _cut(run: _Run, decoder: SyncStreamDecoder, reason: str) -> errors.NetworkError:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from sora_cli.emulator import Emulator, EmulatorConfig
@@ -229,6 +230,19 @@ def test_timeout_is_exit_6(cli: Cli, sora_home: Path) -> None:
     assert journal_rows(sora_home)[0]["status"] == "failed"
 
 
+def test_a_stream_gone_quiet_is_given_up_at_the_deadline_not_after(
+    cli: Cli, sora_home: Path
+) -> None:
+    """Half the events, then silence: `--timeout` ends the run (exit 6), no read timeout."""
+    cli.fault(route="chat", action="stall")
+    started = time.monotonic()
+    result = cli("stream", "a cat", "--timeout", "2")
+    assert result.exit_code == 6, result.stderr
+    assert "no video after 2 s" in result.stderr and "cut off" not in result.stderr
+    assert time.monotonic() - started < 20  # the stall lasts 30 s
+    assert journal_rows(sora_home)[0]["status"] == "failed"
+
+
 def test_journal_record_and_download_again(cli: Cli, sora_home: Path) -> None:
     result = cli("stream", "a cat", "--no-download")
     assert result.exit_code == 0, result.stderr
@@ -350,7 +364,18 @@ def _chunk(content: str) -> str:
     return json.dumps({"id": "foaicmpl-x", "choices": [{"delta": {"content": content}}]})
 
 
-def _run_against(body: bytes, sora_home: Path, ctype: str = "text/event-stream") -> Any:
+class _CutAfter(httpx.SyncByteStream):
+    """A body that sends `data`, then breaks off like a reset connection."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+
+def _run_against(body: bytes | _CutAfter, sora_home: Path, ctype: str = "text/event-stream") -> Any:
     import httpx
 
     from sora_cli.client import HttpCore
@@ -358,8 +383,13 @@ def _run_against(body: bytes, sora_home: Path, ctype: str = "text/event-stream")
     from sora_cli.sync import StreamCallbacks, StreamRequest, run_stream
 
     warnings: list[str] = []
+    headers = {"content-type": ctype}
     transport = httpx.MockTransport(
-        lambda request: httpx.Response(200, headers={"content-type": ctype}, content=body)
+        lambda request: (
+            httpx.Response(200, headers=headers, content=body)
+            if isinstance(body, bytes)
+            else httpx.Response(200, headers=headers, stream=body)
+        )
     )
     sora_home.mkdir(parents=True, exist_ok=True)
     with (
@@ -388,6 +418,12 @@ def test_a_whole_json_answer_is_read_like_a_stream(sora_home: Path) -> None:
 
 def test_a_link_before_an_early_end_is_kept(sora_home: Path) -> None:
     outcome, warnings = _run_against(_sse(_chunk(f"> ✅ [x]({LINK})\n")), sora_home)
+    assert outcome.url == LINK and any("ended early" in w for w in warnings)
+    assert journal_rows(sora_home)[0]["status"] == "completed"
+
+
+def test_a_link_then_a_reset_connection_still_gives_the_video(sora_home: Path) -> None:
+    outcome, warnings = _run_against(_CutAfter(_sse(_chunk(f"> ✅ [x]({LINK})\n"))), sora_home)
     assert outcome.url == LINK and any("ended early" in w for w in warnings)
     assert journal_rows(sora_home)[0]["status"] == "completed"
 
