@@ -3,7 +3,9 @@ create 10-30 at once, poll with at most 10 in flight, download with at most 5).
 
 Each line's task is journaled under the batch id and the line's identity the moment it is
 created, after an intent row written just before the request; a re-run re-attaches to those
-tasks instead of paying again. Progress leaves through a `BatchObserver`; nothing here prints.
+tasks instead of paying again. The server (base URL and profile) is part of that identity: a
+task id means nothing to another API, so the same file run against another server gets its
+own tasks there. Progress leaves through a `BatchObserver`; nothing here prints.
 """
 
 from __future__ import annotations
@@ -53,6 +55,73 @@ class BatchOptions:
     fail_fast: bool = False
     force: bool = False
     retry_failed: bool = False  # a line whose task failed gets a new task (failures are free)
+
+
+@dataclass(frozen=True)
+class Server:
+    """The API a batch's tasks live on; rows made against another one are not re-attached."""
+
+    base_url: str
+    profile: str
+
+    def owns(self, record: JobRecord) -> bool:
+        """Made against this server (as `status` and `download` judge it: an unrecorded base
+        URL or profile, from an older journal, does not disqualify a row)."""
+        return (not record.base_url or record.base_url == self.base_url) and (
+            not record.profile or record.profile == self.profile
+        )
+
+    def label(self) -> str:
+        """For messages: `http://… (profile laozhang)`."""
+        return f"{self.base_url} (profile {self.profile})"
+
+
+@dataclass
+class BatchState:
+    """What the journal knows of one batch on one server."""
+
+    known: dict[str, JobRecord]  # line key -> its newest row on this server
+    failures: dict[str, int]  # line key -> tasks of it that failed on this server
+    elsewhere: set[str]  # line keys with rows only on other servers
+    others: set[Server]  # those servers
+
+
+def batch_state(journal: Journal, batch_id: str, server: Server) -> BatchState:
+    """The batch's rows on `server`, and which lines have tasks only on other servers."""
+    state = BatchState({}, {}, set(), set())
+    foreign: dict[str, Server] = {}
+    for record in journal.for_batch(batch_id):  # oldest first: the newest row wins
+        key = record.batch_key
+        if not key:
+            continue
+        if not server.owns(record):
+            foreign[key] = Server(
+                record.base_url or server.base_url, record.profile or server.profile
+            )
+            continue
+        state.known[key] = record
+        if record.kind == "async" and record.status == "failed":
+            state.failures[key] = state.failures.get(key, 0) + 1
+    state.elsewhere = set(foreign) - set(state.known)
+    state.others = {foreign[key] for key in state.elsewhere}
+    return state
+
+
+def needs_task(record: JobRecord | None, retry_failed: bool) -> bool:
+    """A line is created (again) when it has no task here, its create went unanswered (sent
+    again with the same Idempotency-Key), or its task failed and --retry-failed is given."""
+    if record is None or record.kind in (INTENT_KIND, UNKNOWN_KIND):
+        return True
+    return retry_failed and record.status == "failed"
+
+
+def idempotency_key(server: Server, batch_id: str, line_key: str, attempt: int) -> str:
+    """Deterministic, so a server that honours it dedupes the re-send after a kill between the
+    request and the journal write. The server is in it because the intent row's id derives
+    from it (two servers must not share a row); the attempt, so that --retry-failed gets a
+    new task rather than the failed one back."""
+    name = f"sora-cli:{server.base_url}:{server.profile}:{batch_id}:{line_key}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name + (f":retry-{attempt}" if attempt else "")))
 
 
 @dataclass
@@ -168,6 +237,8 @@ class BatchRunner:
         self.lines = lines
         self.profile = profile
         self.base_url = base_url
+        self.server = Server(base_url, profile.name)
+        self.state = BatchState({}, {}, set(), set())
         self.api = api
         self.downloads = downloads
         self.journal = journal
@@ -183,10 +254,12 @@ class BatchRunner:
             asyncio.Semaphore(o.poll_concurrency),
             asyncio.Semaphore(o.download_concurrency),
         )
-        known = {r.batch_key: r for r in self.journal.for_batch(self.batch_id) if r.batch_key}
+        self.state = batch_state(self.journal, self.batch_id, self.server)
+        known = self.state.known
         for record in known.values():
             if record.kind == "async":
                 shared.committed_cost += self._price(record.model, record.size, record.seconds)
+        self._note_elsewhere()
         tasks = [
             asyncio.create_task(self._guarded(line, known.get(line.key), shared))
             for line in self.lines
@@ -220,9 +293,19 @@ class BatchRunner:
             results.append(result)
         return results
 
+    def _note_elsewhere(self) -> None:
+        """Say why lines that ran against another server get new tasks here."""
+        count = sum(1 for line in self.lines if line.key in self.state.elsewhere)
+        if count:
+            self.observer.notice(
+                f"{count} line(s) of this batch have tasks only on "
+                f"{', '.join(sorted(s.label() for s in self.state.others))}, but sora is "
+                f"pointed at {self.server.label()}: they get new tasks there"
+            )
+
     def _id_for(self, line: BatchLine) -> str | None:
         for record in self.journal.for_batch(self.batch_id):
-            if record.batch_key == line.key and record.kind == "async":
+            if record.batch_key == line.key and record.kind == "async" and self.server.owns(record):
                 return record.id
         return None
 
@@ -255,9 +338,7 @@ class BatchRunner:
     async def _run_line(
         self, line: BatchLine, known: JobRecord | None, shared: _Shared
     ) -> LineResult:
-        if known is not None and self.options.retry_failed and known.status == "failed":
-            known = None
-        if known is not None and known.kind == "async":
+        if known is not None and not needs_task(known, self.options.retry_failed):
             task_id = known.id
             wanted = self._dest(line, task_id).resolve()
             if known.file and Path(known.file) == wanted and wanted.exists():
@@ -354,9 +435,8 @@ class BatchRunner:
         return None
 
     async def _create(self, line: BatchLine, known: JobRecord | None, shared: _Shared) -> str:
-        # A deterministic Idempotency-Key: a server that honours it dedupes the re-send after
-        # a kill between the request and the journal write.
-        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{self.batch_id}:{line.key}"))
+        attempt = self.state.failures.get(line.key, 0)
+        key = idempotency_key(self.server, self.batch_id, line.key, attempt)
         if known is not None and known.kind in (INTENT_KIND, UNKNOWN_KIND):
             self.observer.notice(
                 f"line {line.number}: an earlier run may have created its task without "

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sora_cli.errors import SoraError, UsageError
@@ -180,6 +180,26 @@ def parse_batch(
             hint="fix these lines and run the same command again",
         )
     return lines
+
+
+def read_batch_file(path: Path, shown: str) -> str:
+    """The file's text, or a one-line UsageError (exit 2) instead of a raw OS error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problem = "no such file"
+    except IsADirectoryError:
+        problem = "it is a directory"
+    except PermissionError:
+        problem = "permission denied"
+    except UnicodeDecodeError:
+        problem = "it is not UTF-8 text"
+    except OSError as exc:
+        problem = (exc.strerror or str(exc)).lower()
+    raise UsageError(
+        f"cannot read {shown}: {problem}",
+        hint="give a text file with one prompt per line (or JSON Lines), or - for stdin",
+    )
 
 
 def batch_id_for(source_identity: str) -> str:

@@ -248,3 +248,120 @@ def test_interrupting_a_batch_mid_download_is_quick_and_resumable(
     (video,) = out.glob("*.mp4")
     assert video.read_bytes()[4:8] == b"ftyp" and not list(out.glob("*.part*"))
     assert set(emulator.stats()["creates_by_prompt"].values()) == {1}
+
+
+def _another_emulator(**overrides: object) -> Emulator:
+    settings: dict[str, object] = {
+        "port": 0,
+        "queue_seconds": 0.1,
+        "gen_seconds": 0.5,
+        "poll_after_ms": 50,
+        **overrides,
+    }
+    return Emulator(EmulatorConfig(**settings)).start()  # type: ignore[arg-type]
+
+
+def test_the_same_file_on_another_server_gets_its_own_tasks(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts = _write(tmp_path, "p.txt", ["first", "second"])
+    out = tmp_path / "out"
+    assert cli("batch", str(prompts), "-O", str(out), "-q").exit_code == 0
+    keys_on_a = {r["idempotency_key"] for r in cli.stats()["requests"] if r["route"] == "create"}
+    assert cli.emulator is not None
+    server_a = cli.emulator.base_url
+    other = _another_emulator()
+    try:
+        monkeypatch.setenv("SORA_BASE_URL", other.base_url)
+        on_b = Cli(other)
+        plan = loads(on_b("batch", str(prompts), "--dry-run", "--json").stdout)
+        assert plan["lines"] == 2 and plan["estimated_cost_usd"] == pytest.approx(0.3)
+        result = on_b("batch", str(prompts), "-O", str(tmp_path / "out_b"), "--json")
+        assert result.exit_code == 0, result.stderr  # not 7: A's ids are unknown to B
+        assert not any(r["reattached"] for r in _ndjson(result.stdout) if r["type"] == "line")
+        assert "re-attached" not in result.stderr
+        assert f"have tasks only on {server_a}" in result.stderr
+        assert set(other.stats()["creates_by_prompt"].values()) == {1}
+        keys_on_b = {
+            r["idempotency_key"] for r in other.stats()["requests"] if r["route"] == "create"
+        }
+        assert len(keys_on_b) == 2 and not keys_on_b & keys_on_a
+        batch_id = _ndjson(result.stdout)[-1]["batch_id"]
+        resumed = on_b("batch", "--resume", str(batch_id), "--json")
+        assert resumed.exit_code == 0, resumed.stderr
+        assert all(r["reattached"] for r in _ndjson(resumed.stdout) if r["type"] == "line")
+    finally:
+        other.stop()
+    monkeypatch.setenv("SORA_BASE_URL", server_a)
+    back = cli("batch", str(prompts), "-O", str(out), "--json")
+    assert back.exit_code == 0, back.stderr
+    assert all(r["reattached"] for r in _ndjson(back.stdout) if r["type"] == "line")
+    assert set(cli.stats()["creates_by_prompt"].values()) == {1}
+    assert len(list(out.glob("*.mp4"))) == 2
+
+
+def test_a_relative_output_dir_survives_a_resume_from_elsewhere(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "w"
+    (work / "sub").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    prompts = _write(work, "s.txt", ["relative one"])
+    result = cli("batch", "s.txt", "-O", "out6", "--json")
+    assert result.exit_code == 0, result.stderr
+    (video,) = (work / "out6").glob("*.mp4")
+    video.unlink()
+    monkeypatch.chdir(work / "sub")
+    resumed = cli("batch", "--resume", str(_ndjson(result.stdout)[-1]["batch_id"]), "-q")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert video.exists() and not (work / "sub" / "out6").exists()
+    assert resumed.stdout.strip() == str(video.resolve())
+    assert prompts.exists()
+
+
+def test_an_unreadable_batch_file_is_a_one_line_usage_error(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.txt"
+    result = cli("batch", str(missing))
+    assert result.exit_code == 2
+    assert f"cannot read {missing}: no such file" in result.stderr
+    assert "Errno" not in result.stderr and result.stdout == ""
+    directory = cli("batch", str(tmp_path))
+    assert directory.exit_code == 2 and "it is a directory" in directory.stderr
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9\n")
+    assert "not UTF-8 text" in cli("batch", str(latin)).stderr
+    assert cli.stats()["requests"] == []
+
+
+def test_dry_run_prices_only_the_lines_that_would_be_created(cli: Cli, tmp_path: Path) -> None:
+    lines = ["done one", "bad [emulator:content-violation]"]
+    prompts = _write(tmp_path, "p.txt", lines)
+    assert cli("batch", str(prompts), "-O", str(tmp_path), "-q").exit_code == 5
+    all_there = cli("batch", str(prompts), "--dry-run")
+    assert all_there.exit_code == 0
+    assert "0 tasks to create, estimated $0.00" in all_there.stdout
+    assert "2 lines already with a task" in all_there.stdout
+    _write(tmp_path, "p.txt", [*lines, "a new one"])
+    plan = loads(cli("batch", str(prompts), "--dry-run", "--json").stdout)
+    assert plan["lines"] == 1 and plan["estimated_cost_usd"] == pytest.approx(0.15)
+    retry = loads(cli("batch", str(prompts), "--dry-run", "--retry-failed", "--json").stdout)
+    assert retry["lines"] == 2 and retry["estimated_cost_usd"] == pytest.approx(0.3)
+
+
+def test_retry_failed_gets_a_new_task_from_a_server_that_honours_idempotency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = _another_emulator(honour_idempotency=True)
+    try:
+        monkeypatch.setenv("SORA_BASE_URL", server.base_url)
+        monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+        cli = Cli(server)
+        prompts = _write(tmp_path, "p.txt", ["bad [emulator:content-violation]"])
+        first = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+        assert first.exit_code == 5
+        retried = cli("batch", str(prompts), "-O", str(tmp_path), "--retry-failed", "--json")
+        assert retried.exit_code == 5
+        assert _ndjson(first.stdout)[0]["task_id"] != _ndjson(retried.stdout)[0]["task_id"]
+        assert list(server.stats()["creates_by_prompt"].values()) == [2]
+    finally:
+        server.stop()

@@ -24,6 +24,7 @@ from sora_cli.commands._common import (
 if TYPE_CHECKING:
     from sora_cli.batch import BatchOptions, LineResult
     from sora_cli.batch_input import BatchLine
+    from sora_cli.journal import JobRecord
 
 
 def batch(
@@ -105,7 +106,8 @@ def batch(
         with rt.journal() as journal:
             saved = journal.load_batch(resume)
         output_dir = Path(saved[0]) if saved else None
-    out = (output_dir or rt.settings.output_dir or Path.cwd()).expanduser()
+    # Absolute, so that `--resume` from another directory writes to the same place.
+    out = (output_dir or rt.settings.output_dir or Path.cwd()).expanduser().resolve()
     options = BatchOptions(
         output_dir=out,
         poll_interval=rt.settings.poll_interval,
@@ -129,7 +131,13 @@ def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str
     import json
     import sys
 
-    from sora_cli.batch_input import BatchLine, Defaults, batch_id_for, parse_batch
+    from sora_cli.batch_input import (
+        BatchLine,
+        Defaults,
+        batch_id_for,
+        parse_batch,
+        read_batch_file,
+    )
     from sora_cli.errors import UsageError
 
     if resume:
@@ -146,10 +154,7 @@ def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str
         text, identity, source = sys.stdin.read(), None, "stdin"
     else:
         path = Path(file).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read batch file {file}: {exc}") from None
+        text = read_batch_file(path, file)
         identity, source = f"file:{path.resolve()}", file
     s = rt.settings
     lines = parse_batch(
@@ -174,31 +179,49 @@ def _check_image(rt: Runtime, spec: str, size: str) -> None:
 def _run(
     rt: Runtime, file: str | None, resume: str | None, dry_run: bool, options: BatchOptions
 ) -> int:
-    from sora_cli.batch_display import plural
     from sora_cli.outputs import precheck_directory
 
     batch_id, lines = _read_source(rt, file, resume)
-    profile = rt.settings.profile
-    prices = [profile.price(ln.model, ln.size, ln.seconds) or 0.0 for ln in lines]
     if dry_run:
-        plan = {
-            "type": "plan",
-            "batch_id": batch_id,
-            "lines": len(lines),
-            "estimated_cost_usd": round(sum(prices), 4),
-            "profile": profile.name,
-        }
-        if rt.json:
-            rt.console.result_json(plan)
-        else:
-            rt.console.result(
-                f"{plural(len(lines), 'task')}, estimated ${sum(prices):.2f} if all complete "
-                f"({profile.name} prices; failed tasks are free); batch {batch_id}"
-            )
+        _plan(rt, batch_id, lines, options.retry_failed)
         return 0
     rt.settings.require_api_key()
     precheck_directory(options.output_dir)
     return _execute(rt, batch_id, lines, options)
+
+
+def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool) -> None:
+    """Price only the lines a real run would create: the rest re-attach to their tasks on
+    this server (which a real run would not pay for again)."""
+    from sora_cli.batch import Server, batch_state, needs_task
+    from sora_cli.batch_display import plural
+
+    profile = rt.settings.profile
+    known: dict[str, JobRecord] = {}
+    if rt.settings.paths.journal_file.exists():  # a dry run creates nothing, not even that
+        with rt.journal() as journal:
+            server = Server(rt.settings.base_url, profile.name)
+            known = batch_state(journal, batch_id, server).known
+    new = [ln for ln in lines if needs_task(known.get(ln.key), retry_failed)]
+    cost = sum(profile.price(ln.model, ln.size, ln.seconds) or 0.0 for ln in new)
+    if rt.json:
+        rt.console.result_json(
+            {
+                "type": "plan",
+                "batch_id": batch_id,
+                "lines": len(new),  # documented as the tasks the batch would create
+                "estimated_cost_usd": round(cost, 4),
+                "profile": profile.name,
+            }
+        )
+        return
+    existing = len(lines) - len(new)
+    rt.console.result(
+        f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
+        f"({profile.name} prices; failed tasks are free)"
+        + (f"; {plural(existing, 'line')} already with a task" if existing else "")
+        + f"; batch {batch_id}"
+    )
 
 
 def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> int:
