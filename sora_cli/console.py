@@ -34,7 +34,7 @@ def register_secret(secret: str | None) -> None:
 
 
 def scrub_secrets(text: str) -> str:
-    """Replace every registered secret in `text` (settings.redact masks one key for display)."""
+    """Replace every registered secret in `text` (config_keys.redact masks one key for display)."""
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, REDACTED)

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from sora_cli import errors
-from sora_cli.settings import ConfigFile, Overrides, Settings, load_settings, redact, resolve_paths
+from sora_cli.config_file import ConfigFile
+from sora_cli.config_keys import redact
+from sora_cli.settings import Overrides, Settings, load_settings, resolve_paths
 
 if TYPE_CHECKING:
     import httpx

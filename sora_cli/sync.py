@@ -28,12 +28,12 @@ import httpx
 from sora_cli import constants, errors
 from sora_cli.api import may_have_reached_server
 from sora_cli.client import HttpCore
+from sora_cli.config_keys import is_loopback_host
 from sora_cli.download import ProgressCallback
 from sora_cli.http_answers import network_error
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task
 from sora_cli.profiles import Profile
-from sora_cli.settings import is_loopback_host
 from sora_cli.sse import DONE, Event, Kind, SyncStreamDecoder
 
 WHAT = "the sync API"

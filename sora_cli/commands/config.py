@@ -31,40 +31,40 @@ def _console() -> Any:
     return Console()
 
 
-def _load() -> Any:
-    from sora_cli.settings import ConfigFile, resolve_paths
+def _load(key: str | None = None) -> Any:
+    """The file, leniently: these commands must be able to fix a bad value. Given `key`, a
+    file broken on that key's own line loads too, so `set`/`unset` can replace the line."""
+    from sora_cli.config_file import ConfigFile
+    from sora_cli.settings import resolve_paths
 
-    config = ConfigFile.load(resolve_paths().config_file)
+    path = resolve_paths().config_file
+    config = (
+        ConfigFile.load(path, lenient=True) if key is None else ConfigFile.load_to_edit(path, key)
+    )
     console = _console()
     for warning in config.warnings:
         console.warn(warning)
     return config
 
 
-def _validate(key: str, value: Any, current: dict[str, Any]) -> Any:
+def _validate(key: str, value: Any, config: Any) -> Any:
     """Check a value as the command line would use it, before it is written."""
-    from sora_cli import constants
+    from sora_cli.config_keys import CONFIG_KEYS
     from sora_cli.errors import UsageError
     from sora_cli.profiles import get_profile
-    from sora_cli.settings import CONFIG_KEYS, check_base_url
 
     try:
         value = CONFIG_KEYS[key].parse(value)
     except ValueError as exc:
         raise UsageError(f"bad value for {key}: {exc}") from None
-    profile = get_profile(value if key == "profile" else current.get("profile", "laozhang"))
-    if key == "base_url":
-        value = check_base_url(value)
-    elif key == "size":
+    # size, seconds and model are checked against the profile the file chooses.
+    profile = get_profile(value if key == "profile" else config.values.get("profile", "laozhang"))
+    if key == "size":
         value = profile.check_size(value)
     elif key == "seconds":
         value = profile.check_seconds(value)
     elif key == "model":
         value = profile.check_model(value)
-    elif key == "poll_interval" and value < constants.MIN_POLL_INTERVAL:
-        raise UsageError(f"poll_interval must be at least {constants.MIN_POLL_INTERVAL:g} s")
-    elif key == "timeout" and value <= 0:
-        raise UsageError("timeout must be positive")
     return value
 
 
@@ -90,8 +90,8 @@ def set_value(
 
     Example: sora config set size 1280x720
     """
+    from sora_cli.config_keys import CONFIG_KEYS, normalise_key_name
     from sora_cli.errors import UsageError
-    from sora_cli.settings import CONFIG_KEYS, normalise_key_name
 
     name = normalise_key_name(key)
     if value is not None and CONFIG_KEYS[name].secret:
@@ -105,28 +105,81 @@ def set_value(
         value = _read_secret().strip()
         if not value:
             raise UsageError("no API key given; nothing was changed")
-    config = _load()
-    config.values[name] = _validate(name, value, config.values)
+    config = _load(name)
+    config.set(name, _validate(name, value, config))
     config.save()
-    _console().info(f"{name} saved to {config.path}")
+    _console().info(f"{name} saved to {config.path}{_repaired(config)}")
+
+
+def _repaired(config: Any) -> str:
+    line = config.repaired_line
+    return f" (replacing the broken line {line})" if line else ""
 
 
 @app.command("get")
 def get_value(key: KeyArg, show_secret: ShowSecretOpt = False) -> None:
-    """Print one key's value from the file (the key is shown redacted).
+    """Print one key's value as set in the file (the API key redacted).
+
+    A key the file does not set is exit 2, with the value sora uses instead and where
+    it comes from (environment or default).
 
     Example: sora config get base-url
     """
+    from sora_cli.config_keys import CONFIG_KEYS, normalise_key_name, redact
     from sora_cli.errors import UsageError
-    from sora_cli.settings import CONFIG_KEYS, normalise_key_name, redact
 
     name = normalise_key_name(key)
     config = _load()
+    if name in config.problems:
+        raise config.problems[name]
+    secret = CONFIG_KEYS[name].secret and not show_secret
+    overridden_by = _env_override(name)
     if name not in config.values:
-        raise UsageError(f"{name} is not set in {config.path}")
+        raise UsageError(
+            f"{name} is not set in {config.path}; {_effective(name, secret)}",
+            hint="to set it: sora config set "
+            + ("api-key (hidden input)" if name == "api_key" else f"{key} VALUE"),
+        )
+    if overridden_by:
+        _console().warn(f"{overridden_by} is set and takes precedence over the file")
     value = config.values[name]
-    shown = redact(value) if CONFIG_KEYS[name].secret and not show_secret else value
-    _console().result(str(shown))
+    _console().result(str(redact(value) if secret else value))
+
+
+def _env_override(name: str) -> str | None:
+    """The environment variable that overrides this key, if one is set."""
+    import os
+
+    from sora_cli.settings import ENV_API_KEY, ENV_BASE_URL, ENV_PROFILE
+
+    var = {"api_key": ENV_API_KEY, "base_url": ENV_BASE_URL, "profile": ENV_PROFILE}.get(name)
+    return var if var and os.environ.get(var) else None
+
+
+def _effective(name: str, secret: bool) -> str:
+    """What sora uses for a key the file does not set, and where it comes from."""
+    from sora_cli.config_keys import redact
+    from sora_cli.errors import SoraError
+    from sora_cli.settings import Overrides, load_settings
+
+    try:
+        settings = load_settings(Overrides())
+    except SoraError as exc:
+        return f"and the settings cannot be resolved: {exc.message}"
+    if name == "output_dir":
+        return "videos are saved in the current directory"
+    if name == "api_key" and not settings.api_key:
+        return "no API key is configured anywhere"
+    value: Any = {"profile": settings.profile.name}.get(name, getattr(settings, name))
+    shown = redact(value) if secret else value
+    env = _env_override(name)
+    if env:
+        source = f"from {env}"
+    elif name in ("model", "size", "seconds", "base_url"):
+        source = f"the {settings.profile.name} profile's default"
+    else:
+        source = "the default"
+    return f"sora uses {shown} ({source})"
 
 
 @app.command("unset")
@@ -135,15 +188,15 @@ def unset_value(key: KeyArg) -> None:
 
     Example: sora config unset api-key
     """
-    from sora_cli.settings import normalise_key_name
+    from sora_cli.config_keys import normalise_key_name
 
     name = normalise_key_name(key)
-    config = _load()
-    if config.values.pop(name, None) is None:
+    config = _load(name)
+    if not config.unset(name) and not config.repaired_line:
         _console().info(f"{name} was not set")
         return
     config.save()
-    _console().info(f"{name} removed from {config.path}")
+    _console().info(f"{name} removed from {config.path}{_repaired(config)}")
 
 
 @app.command("list")
@@ -151,11 +204,11 @@ def list_values(
     show_secret: ShowSecretOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
 ) -> None:
-    """Print every key set in the file (the key redacted).
+    """Print every key set in the file, as TOML lines (the API key redacted).
 
     Example: sora config list
     """
-    from sora_cli.settings import CONFIG_KEYS, redact
+    from sora_cli.config_keys import CONFIG_KEYS, redact
 
     config = _load()
     shown = {
@@ -166,8 +219,10 @@ def list_values(
     if json_out:
         console.result_json(shown)
         return
-    for k, v in shown.items():
-        console.result(f"{k.replace('_', '-')} = {v}")
+    if shown:
+        import tomli_w
+
+        console.result(tomli_w.dumps(shown).rstrip("\n"))
 
 
 @app.command("path")

@@ -9,6 +9,35 @@ import typer
 from sora_cli.completion import complete_profile
 
 
+def _check_options(
+    host: str,
+    port: int,
+    cdn_port: int,
+    queue_seconds: float,
+    gen_seconds: float,
+    poll_after_ms: int | None,
+    video_bytes: int | None,
+) -> None:
+    """Refuse option values the emulator cannot serve with, naming the option (exit 2)."""
+    import math
+
+    from sora_cli.errors import UsageError
+
+    if not host.strip():
+        raise UsageError("--host must not be empty (0.0.0.0 listens on every interface)")
+    for flag, number in (("--port", port), ("--cdn-port", cdn_port)):
+        if not 0 <= number <= 65535:
+            raise UsageError(f"{flag} must be 0..65535 (0: any free port), not {number}")
+    if port and port == cdn_port:
+        raise UsageError(f"--cdn-port must differ from --port (both are {port})")
+    for flag, seconds in (("--queue-seconds", queue_seconds), ("--gen-seconds", gen_seconds)):
+        if not math.isfinite(seconds) or seconds < 0:
+            raise UsageError(f"{flag} must be a number of seconds >= 0, not {seconds:g}")
+    for flag, count in (("--poll-after-ms", poll_after_ms), ("--video-bytes", video_bytes)):
+        if count is not None and count < 0:
+            raise UsageError(f"{flag} must be 0 or more, not {count}")
+
+
 def emulator(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
@@ -60,12 +89,15 @@ def emulator(
 
     Example: sora emulator --port 8000 --gen-seconds 5
     """
+    from sora_cli.config_keys import is_loopback_host
     from sora_cli.emulator import Emulator, EmulatorConfig
     from sora_cli.errors import UsageError
-    from sora_cli.settings import is_loopback_host
 
     if profile not in ("laozhang", "openai"):
         raise UsageError(f"unknown profile {profile!r}", hint="use laozhang or openai")
+    _check_options(host, port, cdn_port, queue_seconds, gen_seconds, poll_after_ms, video_bytes)
+    if api_key is not None and not api_key.strip():
+        raise UsageError("--api-key must not be empty (leave it out to accept any key)")
     if not is_loopback_host(host):
         from sora_cli.console import Console
 
@@ -84,11 +116,21 @@ def emulator(
         honour_idempotency=honour_idempotency,
     )
     try:
+        config.validate()
+    except ValueError as exc:  # a check the emulator has and this command lacks
+        raise UsageError(f"bad emulator option: {exc}") from None
+    try:
         server = Emulator(config).start()
     except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port (0: any)"
-        ) from exc
+        import socket
+
+        ports = f"port {port}" if not cdn_port else f"port {port} or {cdn_port}"
+        hint = (
+            "--host must be a local address, e.g. 127.0.0.1"
+            if isinstance(exc, socket.gaierror)
+            else "pick another --port or --cdn-port (0: any free port)"
+        )
+        raise UsageError(f"cannot listen on {host} {ports}: {exc.strerror}", hint=hint) from exc
     print(server.base_url, flush=True)  # the one result line, for scripts
     import sys
 
