@@ -29,6 +29,7 @@ from sora_cli.http_answers import (
     parse_retry_after,
     raise_for_status,
     read_capped,
+    transport_failure,
 )
 
 USER_AGENT = f"sora-cli/{__version__}"
@@ -217,7 +218,7 @@ class _CoreBase:
                 reason = f"HTTP {status}" + (" (Retry-After)" if hinted is not None else "")
             elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc):
                 wait = backoff_delay(attempt)
-                reason = type(exc).__name__
+                reason = transport_failure(exc, detail=False)
             else:
                 return False
             if remaining is not None:
@@ -275,9 +276,10 @@ class HttpCore(_CoreBase):
             base_url, api_key, on_retry=on_retry, debug_log=debug_log, deadline=deadline
         )
         if transport is None:
-            from sora_cli.transport import TlsOnDemandTransport
+            from sora_cli.transport import TlsOnDemandTransport, uses_env_proxies
 
-            transport = TlsOnDemandTransport()
+            if not uses_env_proxies():  # else httpx's own transport, which honours them
+                transport = TlsOnDemandTransport()
         self._client = httpx.Client(transport=transport, **self._client_options())
 
     def close(self) -> None:

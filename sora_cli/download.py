@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - Windows
 from sora_cli import constants, errors
 from sora_cli.client import HttpCore, backoff_delay
 from sora_cli.http_answers import network_error
-from sora_cli.mp4 import MP4_SNIFF_BYTES, is_whole, looks_like_mp4
+from sora_cli.mp4 import MP4_SNIFF_BYTES, BoxBoundaries, is_whole, looks_like_mp4
 from sora_cli.outputs import part_path
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -102,11 +102,14 @@ def _receive(
     offset: int,
     total: int | None,
     on_progress: ProgressCallback | None,
+    boxes: BoxBoundaries | None = None,
 ) -> int:
     """Copy the body into `handle`; returns the byte count now on disk."""
     done = offset
     head = b""
     for chunk in response.iter_bytes():
+        if boxes is not None:
+            boxes.feed(chunk)
         if done < MP4_SNIFF_BYTES and offset == 0:
             head += chunk[:MP4_SNIFF_BYTES]
             if len(head) >= MP4_SNIFF_BYTES and not looks_like_mp4(head):
@@ -248,10 +251,16 @@ def stream_to(
         with core.stream_get(target, what=what) as response:
             _check_content_type(response)
             total = _total_of(response, 0)
-            done = _receive(response, sink, 0, total, on_progress)
+            boxes = BoxBoundaries() if total is None else None  # the close is the only end
+            done = _receive(response, sink, 0, total, on_progress, boxes)
     except httpx.TransportError as exc:
         raise network_error(exc, f"{what} ({target.host})") from exc
     if total is not None and done != total:
         raise errors.BadContent(f"{what} ({target.host}) ended after {done} of {total} bytes")
+    if boxes is not None and not boxes.whole():
+        raise errors.BadContent(
+            f"{what} ({target.host}) ended after {done} bytes, inside the MP4 "
+            "(no Content-Length was sent to check it by)"
+        )
     sink.flush()
     return done

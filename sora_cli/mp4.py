@@ -213,10 +213,10 @@ def read_info(path: Path) -> Mp4Info | None:
 
 
 def is_whole(path: Path) -> bool:
-    """True when the top-level boxes fill the file exactly and one of them is `moov`.
+    """True when the top-level boxes fill the file exactly, `moov` and `mdat` among them.
 
-    A body cut short ends inside a box (nearly always `mdat`, the media) or before `moov`;
-    a whole file does neither. This is how a download without Content-Length (a body that
+    A body cut short ends inside a box (nearly always `mdat`, the media) or before `moov`
+    or `mdat`; a whole file does neither. This is how a download without Content-Length (a body that
     simply ends when the connection closes) tells a truncation from the end.
     """
     try:
@@ -228,4 +228,47 @@ def is_whole(path: Path) -> bool:
                 kinds.append(box.type)
     except OSError:
         return False
-    return b"moov" in kinds
+    return {b"moov", b"mdat"} <= set(kinds)
+
+
+class BoxBoundaries:
+    """`is_whole` for bytes going past (`-o -`): follows the top-level box headers as the
+    body streams, keeping only the next header's few bytes."""
+
+    def __init__(self) -> None:
+        self._seen = 0  # bytes fed so far
+        self._next = 0  # offset of the next top-level header
+        self._header = b""  # its first bytes, when a chunk ended inside it
+        self._kinds: set[bytes] = set()
+        self._open_ended = False  # a size-0 box runs to the end: nothing more to check
+        self._broken = False
+
+    def feed(self, chunk: bytes) -> None:
+        """Account for the next `len(chunk)` bytes of the file."""
+        start = self._seen
+        self._seen += len(chunk)
+        while not (self._broken or self._open_ended) and self._next < self._seen:
+            at = self._next + len(self._header) - start
+            self._header += chunk[at : at + 16 - len(self._header)]
+            if len(self._header) < 8:
+                return
+            size, kind = struct.unpack_from(">I4s", self._header)
+            header = 8
+            if size == 1:
+                if len(self._header) < 16:  # the 64-bit size goes on in the next chunk
+                    return
+                (size,) = struct.unpack_from(">Q", self._header, 8)
+                header = 16
+            self._kinds.add(kind)
+            self._header = b""
+            if size == 0:
+                self._open_ended = True
+            elif size < header:
+                self._broken = True
+            else:
+                self._next += size
+
+    def whole(self) -> bool:
+        """True when the bytes fed end exactly after a box, with `moov` and `mdat` seen."""
+        ends_right = self._open_ended or (not self._header and self._next == self._seen)
+        return not self._broken and ends_right and {b"moov", b"mdat"} <= self._kinds

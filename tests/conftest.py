@@ -27,6 +27,9 @@ def sora_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("SORA_HOME", str(home))
     for name in ("SORA_API_KEY", "SORA_BASE_URL", "SORA_PROFILE", "SORA_DEBUG", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):  # the emulator is on loopback
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.chdir(work)
     DEBUG_STATE.update(root=False, debug=False)
     yield home

@@ -200,13 +200,14 @@ def test_zsh_help_texts_are_shown_as_written(capsys: pytest.CaptureFixture[str])
 
 
 def test_fast_completion_restores_typer() -> None:
-    from typer import _completion_classes
+    from typer import _completion_classes, core
 
     from sora_cli.completion import fast_completion
 
-    sanitize = _completion_classes._sanitize_help_text
+    process, sanitize = core._TyperParameter.process_value, _completion_classes._sanitize_help_text
     with fast_completion():
-        assert _completion_classes._sanitize_help_text is not sanitize
+        assert core._TyperParameter.process_value is not process
+    assert core._TyperParameter.process_value is process
     assert _completion_classes._sanitize_help_text is sanitize
 
 

@@ -33,6 +33,15 @@ def test_a_body_cut_short_resumes_to_an_identical_file(
     assert ranges[-2] is None and ranges[-1] == f"bytes={clean.stat().st_size // 2}-"
 
 
+def test_a_body_without_length_cut_short_to_stdout_is_exit_8(cli: Cli) -> None:
+    """`-o -` cannot resume, but it must not pass half a video off as whole."""
+    task_id = _task(cli)
+    cli.fault(route="content", action="unsized", times=1)
+    result = cli("download", task_id, "-o", "-")
+    assert result.exit_code == 8
+    assert "inside the MP4" in result.stderr
+
+
 def test_html_instead_of_mp4_leaves_nothing_at_the_final_path(cli: Cli, tmp_path: Path) -> None:
     task_id = _task(cli)
     cli.fault(route="content", action="html", times=1)

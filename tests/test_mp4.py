@@ -195,4 +195,49 @@ def test_boxes_that_fill_the_file_without_moov_are_not_whole(tmp_path: Path) -> 
     assert not is_whole(target)
     target.write_bytes(ftyp + box(b"mdat", b"\0" * 64, wide=True) + box(b"moov", b""))
     assert is_whole(target)
+    target.write_bytes(ftyp + box(b"moov", b"") + box(b"free", b""))  # cut before the media
+    assert not is_whole(target)
     assert not is_whole(tmp_path / "missing.mp4")
+
+
+def _fed(data: bytes, sizes: list[int]) -> bool:
+    from sora_cli.mp4 import BoxBoundaries
+
+    boxes, at = BoxBoundaries(), 0
+    for size in sizes:
+        boxes.feed(data[at : at + size])
+        at += size
+    boxes.feed(data[at:])
+    return boxes.whole()
+
+
+SAMPLES = [
+    CLIPS[0].read_bytes(),
+    box(b"ftyp", b"isom\0\0\0\0isom")
+    + box(b"free", b"")
+    + box(b"mdat", b"\1" * 40, wide=True)
+    + box(b"moov", b"\2" * 9),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sample=st.sampled_from(SAMPLES),
+    cut=st.floats(min_value=0, max_value=1),
+    sizes=st.lists(st.integers(min_value=0, max_value=40), max_size=12),
+)
+def test_boxes_followed_in_passing_agree_with_the_file_check(
+    sample: bytes, cut: float, sizes: list[int]
+) -> None:
+    """However the body is cut into chunks, and wherever it stops, the streaming check
+    (`-o -`) says what the file check says."""
+    import tempfile
+
+    from sora_cli.mp4 import is_whole
+
+    data = sample[: round(len(sample) * cut)] if cut < 1 else sample
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "v.mp4"
+        path.write_bytes(data)
+        assert _fed(data, sizes) == is_whole(path)
+    assert _fed(sample, sizes)

@@ -203,6 +203,39 @@ def test_key_is_only_sent_to_the_api_origin() -> None:
     assert [r.headers.get("Authorization") for r in seen] == ["Bearer sk-origin-0000", None, None]
 
 
+def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Company networks reach the API through HTTP(S)_PROXY: it must keep working."""
+    from sora_cli.client import HttpCore
+
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.requestline)
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    try:
+        with HttpCore("http://api.example.test/v1", "sk-proxy-0000") as core:
+            assert core.request("GET", "videos/x").data == {"ok": True}
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert seen == ["GET http://api.example.test/v1/videos/x HTTP/1.1"]
+
+
 def test_tls_verification_is_on_and_the_trust_store_loads_only_for_https(
     emulator: Emulator,
 ) -> None:
@@ -276,8 +309,8 @@ def test_status_parser_only_raises_bad_content(data: dict[str, object]) -> None:
 def test_config_loader_only_raises_config_errors(
     tmp_path_factory: pytest.TempPathFactory, raw: bytes
 ) -> None:
+    from sora_cli.config_file import ConfigFile
     from sora_cli.errors import ConfigError
-    from sora_cli.settings import ConfigFile
 
     path = tmp_path_factory.mktemp("cfg") / "config.toml"
     path.write_bytes(raw)

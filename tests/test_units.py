@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sora_cli.config_keys import check_base_url, redact
 from sora_cli.download import parse_content_range
 from sora_cli.errors import UsageError
 from sora_cli.http_answers import parse_retry_after
@@ -16,7 +17,6 @@ from sora_cli.images import inspect_image
 from sora_cli.models import Task, TaskState, normalise_status
 from sora_cli.outputs import default_filename, safe_name_part
 from sora_cli.profiles import LAOZHANG, OPENAI, get_profile
-from sora_cli.settings import check_base_url, redact
 from tests import images
 
 
@@ -161,5 +161,12 @@ def test_a_run_builds_only_the_command_it_names() -> None:
     config = only_the_named_command(app, ["config", "set", "size"])
     assert [g.name for g in config.registered_groups] == ["config"]
     assert config.registered_commands == []
-    for words in ([], ["--help"], ["nosuch"], ["generat"]):
+    for words in (
+        [],
+        ["--help"],
+        ["nosuch"],
+        ["generat"],
+        ["-h", "generate"],
+        ["--help", "config"],
+    ):
         assert only_the_named_command(app, words) is app
