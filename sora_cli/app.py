@@ -6,6 +6,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError as ClickUsageError
 from typer.core import TyperGroup
 
 from sora_cli import __version__
@@ -25,11 +26,21 @@ from sora_cli.commands._common import DEBUG_STATE
 class SoraGroup(TyperGroup):
     """Root group whose `invoke` is the error boundary for every subcommand."""
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except ClickUsageError as exc:  # the root's own options (`sora --bogus`)
+            raise typer.Exit(report_usage(exc)) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort):
             raise
+        except ClickUsageError as exc:  # a subcommand's arguments, or no such command
+            raise typer.Exit(report_usage(exc)) from None
         except BaseException as exc:
             if type(exc).__module__.startswith(("click", "typer")):
                 raise  # usage errors from the parser: typer prints them, exit 2
@@ -50,6 +61,17 @@ class SoraGroup(TyperGroup):
 
         with fast_completion():
             super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+
+def report_usage(exc: ClickUsageError) -> int:
+    """A command line that does not parse, in the same one-line form as every other error
+    (Click's own is four lines: usage, a "Try" line, a blank line, then the error)."""
+    from sora_cli.console import Console
+
+    message = exc.format_message().rstrip(".")
+    command = exc.ctx.command_path if exc.ctx is not None else "sora"
+    Console().error(message[:1].lower() + message[1:], hint=f"see `{command} --help`")
+    return exc.exit_code
 
 
 def report(exc: BaseException) -> int:

@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 7
     NETWORK = 8
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls | head` as well
 
 
 # Most specific classes first: the first match wins.
@@ -37,7 +38,7 @@ _TABLE: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (errors.NetworkError, ExitCode.NETWORK),
     (errors.Interrupted, ExitCode.INTERRUPTED),
     (KeyboardInterrupt, ExitCode.INTERRUPTED),
-    (BrokenPipeError, ExitCode.INTERRUPTED),  # the reader of stdout went away
+    (BrokenPipeError, ExitCode.BROKEN_PIPE),  # the reader of stdout went away
 )
 
 

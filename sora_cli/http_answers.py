@@ -106,23 +106,29 @@ def error_from_response(
     return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
 
 
+def transport_failure(exc: httpx.TransportError, *, detail: bool = True) -> str:
+    """A transport failure in words (`detail`: with the system's own reason, if any)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "the connection timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect ({exc})" if detail and str(exc) else "cannot connect"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time (read timeout)"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection mid-answer"
+    if isinstance(exc, httpx.LocalProtocolError):
+        # Its text quotes the offending header, which may be the Authorization header.
+        return "could not build a valid request (a header value, such as the key, is invalid)"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return "the connection broke" + (f" ({exc})" if detail and str(exc) else "")
+    return (str(exc) if detail else "") or "a network error"
+
+
 def network_error(exc: httpx.TransportError, what: str) -> errors.NetworkError:
     """Explain a transport failure in one line."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        reason = "the connection timed out"
-    elif isinstance(exc, httpx.ConnectError):
-        reason = f"cannot connect ({exc})" if str(exc) else "cannot connect"
-    elif isinstance(exc, httpx.TimeoutException):
-        reason = "no answer in time (read timeout)"
-    elif isinstance(exc, httpx.RemoteProtocolError):
-        reason = "the server closed the connection mid-answer"
-    elif isinstance(exc, httpx.LocalProtocolError):
-        # Its text quotes the offending header, which may be the Authorization header.
-        reason = "could not build a valid request (a header value, such as the key, is invalid)"
-    else:
-        reason = str(exc) or type(exc).__name__
     return errors.NetworkError(
-        f"{what}: {reason}", hint="check your network and the base URL, then try again"
+        f"{what}: {transport_failure(exc)}",
+        hint="check your network and the base URL, then try again",
     )
 
 

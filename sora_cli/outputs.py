@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
+import tempfile
 from pathlib import Path
 
 from sora_cli.errors import UsageError
@@ -72,11 +74,32 @@ def resolve_output(output: str | None, output_dir: Path | None, task_id: str) ->
     return (output_dir or Path.cwd()) / default_filename(task_id)
 
 
+def check_stdout_target(output: str | None, *, json_mode: bool) -> None:
+    """`-o -` needs stdout to itself, and not a terminal (an MP4 would fill the screen)."""
+    if output != STDOUT:
+        return
+    if json_mode:
+        raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
+    if sys.stdout.isatty():
+        raise UsageError(
+            "-o - writes the MP4's bytes to stdout, which is a terminal",
+            hint="redirect or pipe it (`-o - > cat.mp4`, `-o - | ffplay -`), or pass -o PATH",
+        )
+
+
 def _check_dir(directory: Path) -> None:
+    """The directory must exist and really take a new file (permissions, read-only or
+    special file systems such as /proc): a file made and removed says so for certain."""
     if not directory.is_dir():
         raise UsageError(f"directory {directory} does not exist", hint="create it, or pass -o PATH")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise UsageError(f"directory {directory} is not writable", hint="pass -o PATH elsewhere")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".sora-probe-", dir=directory)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write in {directory}: {exc.strerror or exc}", hint="pass -o PATH elsewhere"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def check_writable(path: Path, force: bool) -> None:

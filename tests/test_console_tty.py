@@ -22,7 +22,7 @@ from sora_cli.batch_display import BatchDisplay
 from sora_cli.batch_input import BatchLine
 from sora_cli.console import Console
 from sora_cli.models import Task
-from tests.helpers import Cli
+from tests.helpers import TEST_KEY, Cli
 
 HOSTILE = ["[/]", "[red]x[/red]", "[bold", ":smile:"]
 PROMPT = "cat [/] [red]x[/red] [bold :smile:"  # short enough for `sora list`
@@ -221,29 +221,20 @@ def test_plural() -> None:
     assert plural(1, "entry", "entries") == "1 entry"
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-def test_sora_list_on_a_terminal_renders_a_prompt_with_markup(
-    cli: Cli, tmp_path: Path, sora_home: Path
-) -> None:
+def _on_a_terminal(
+    argv: list[str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run sora with stdout on a pseudo-terminal; returns the process and what it showed."""
     import pty
 
-    created = cli("generate", PROMPT, "-o", str(tmp_path / "v.mp4"), "--quiet")
-    assert created.exit_code == 0, created.stderr
     master, slave = pty.openpty()
-    env = {
-        **os.environ,
-        "SORA_HOME": str(sora_home),
-        "TERM": "xterm-256color",
-        "COLUMNS": "250",
-    }
-    env.pop("NO_COLOR", None)
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "sora_cli", "list"],
+            [sys.executable, "-m", "sora_cli", *argv],
             stdout=slave,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env={**os.environ, **env},
             text=True,
             timeout=60,
         )
@@ -259,7 +250,35 @@ def test_sora_list_on_a_terminal_renders_a_prompt_with_markup(
             break
         chunks.append(chunk)
     os.close(master)
-    shown = _plain(b"".join(chunks).decode("utf-8", "replace"))
+    return proc, _plain(b"".join(chunks).decode("utf-8", "replace"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_sora_list_on_a_terminal_renders_a_prompt_with_markup(
+    cli: Cli, tmp_path: Path, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = cli("generate", PROMPT, "-o", str(tmp_path / "v.mp4"), "--quiet")
+    assert created.exit_code == 0, created.stderr
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    env = {"SORA_HOME": str(sora_home), "TERM": "xterm-256color", "COLUMNS": "250"}
+    proc, shown = _on_a_terminal(["list"], env)
     assert proc.returncode == 0, proc.stderr
     assert PROMPT in shown
     assert "PROMPT" in shown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("command", [["generate", "a cat"], ["download", "video_1"]])
+def test_o_dash_onto_a_terminal_is_refused_before_anything_is_paid_for(
+    cli: Cli, sora_home: Path, command: list[str]
+) -> None:
+    assert cli.emulator is not None
+    env = {
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": cli.emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+    }
+    proc, _ = _on_a_terminal([*command, "-o", "-"], env)
+    assert proc.returncode == 2, proc.stderr
+    assert "which is a terminal" in proc.stderr and "-o - > cat.mp4" in proc.stderr
+    assert not cli.stats()["requests"]  # nothing created, nothing fetched

@@ -21,6 +21,31 @@ def test_bare_sora_prints_a_short_overview_on_stdout(bare_cli: Cli) -> None:
     assert "SORA_API_KEY" in result.stdout and "sora --help" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("argv", "said", "command"),
+    [
+        (["--bogus"], "no such option: --bogus", "sora"),
+        (["generat", "a cat"], "no such command 'generat'. Did you mean 'generate'?", "sora"),
+        (
+            ["generate", "a cat", "--seconds", "abc"],
+            "invalid value for '--seconds'",
+            "sora generate",
+        ),
+        (["download"], "missing argument 'ID'", "sora download"),
+        (["list", "-n", "0"], "invalid value for '--limit'", "sora list"),
+        (["config", "set"], "missing argument 'KEY'", "sora config set"),
+    ],
+)
+def test_a_command_line_that_does_not_parse_is_one_error_line(
+    bare_cli: Cli, argv: list[str], said: str, command: str
+) -> None:
+    result = bare_cli(*argv)
+    assert result.exit_code == 2 and result.stdout == ""
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("sora: error: ") and said in error
+    assert hint == f"  hint: see `{command} --help`"
+
+
 def test_help_is_still_the_full_help(bare_cli: Cli) -> None:
     result = bare_cli("--help")
     assert result.exit_code == 0

@@ -98,6 +98,16 @@ def test_existing_output_is_refused_before_anything_is_paid_for(cli: Cli, tmp_pa
     _assert_mp4(target)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_directory_that_takes_no_files_is_refused_before_paying(cli: Cli) -> None:
+    """Permission bits can say yes (root, network file systems) where a write fails:
+    a probe file made and removed is the only sure test."""
+    result = cli("generate", "a cat", "-o", "/proc/sora-test.mp4")
+    assert result.exit_code == 2, result.stderr
+    assert "cannot write in /proc" in result.stderr
+    assert not requests_for(cli.stats(), "create")
+
+
 def test_prompt_from_stdin_and_file(cli: Cli, tmp_path: Path, sora_home: Path) -> None:
     assert cli("generate", "-", "--no-wait", input="a fox from stdin\n").exit_code == 0
     prompt_file = tmp_path / "prompt.txt"

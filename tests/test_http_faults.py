@@ -110,6 +110,8 @@ def test_connection_refused_is_exit_8(bare_cli: Cli) -> None:
     )
     assert result.exit_code == 8
     assert "cannot connect" in result.stderr
+    assert "cannot connect; retrying in" in result.stderr  # words, not a class name
+    assert "ConnectError" not in result.stderr
 
 
 def test_plain_http_to_a_remote_host_is_refused(bare_cli: Cli) -> None:

@@ -80,6 +80,34 @@ def test_generate_json_is_the_documented_record(cli: Cli, args: list[str]) -> No
     assert list(record) == JOB_RECORD.names()
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "status"),
+    [
+        (["generate", "no [emulator:content-violation]"], 5, "failed"),
+        (["generate", "slow [emulator:stuck]", "--timeout", "1"], 6, None),
+        (["stream", "no [emulator:nolink]"], 5, "failed"),
+    ],
+)
+def test_a_failed_run_with_json_still_prints_its_record(
+    cli: Cli, args: list[str], code: int, status: str | None
+) -> None:
+    """A script gets the id and how far it got on stdout; the exit code says what failed."""
+    result = cli(*args, "--json")
+    assert result.exit_code == code, result.stderr
+    record = loads(result.stdout)
+    assert_conforms(record, JOB_RECORD)
+    assert record["id"] and record["id"] in result.stderr
+    if status:
+        assert record["status"] == status and record["error"]
+    else:
+        assert record["status"] not in ("completed", "failed")
+
+
+def test_a_usage_error_with_json_prints_nothing(cli: Cli) -> None:
+    result = cli("generate", "a cat", "--seconds", "7", "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+
+
 def test_download_json_is_the_documented_record(cli: Cli) -> None:
     task_id = cli("generate", "a cat", "--no-download").stdout.strip()
     result = cli("download", task_id, "--json")

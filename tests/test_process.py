@@ -266,3 +266,23 @@ def test_sora_emulator_command_serves_until_terminated(sora_home: Path, tmp_path
     assert proc.returncode == 0
     assert "SORA_BASE_URL" in stderr and "Traceback" not in stderr
     assert os.environ.get("SORA_API_KEY") is None
+
+
+def test_a_reader_that_goes_away_is_exit_141_without_a_word(sora_home: Path) -> None:
+    """`sora download ID -o - | head -c 10`: the SIGPIPE convention, not "interrupted"."""
+    from sora_cli.emulator import EmulatorConfig
+
+    big = EmulatorConfig(
+        port=0, queue_seconds=0.05, gen_seconds=0.05, poll_after_ms=50, video_bytes=4 << 20
+    )
+    with Emulator(big) as emulator:  # 4 MiB: more than a pipe buffer holds
+        env = _env(emulator, sora_home)
+        made = run_sora("generate", "a cat", "--no-download", env=env)
+        assert made.returncode == 0, made.stderr
+        proc = start_sora("download", made.stdout.strip(), "-o", "-", env=env)
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.buffer.read(10)[4:8] == b"ftyp"
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) == 141, err
+    assert "interrupted" not in err and "Traceback" not in err

@@ -92,6 +92,26 @@ def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> N
         rt.console.result(text)
 
 
+@contextmanager
+def record_even_on_failure(rt: Runtime) -> Iterator[None]:
+    """With --json, a run that fails once its task exists still prints the task's record.
+
+    A script then always has the id and the last status on stdout (to resume, or to
+    report), and the exit code says what went wrong, as it does without --json.
+    """
+    from sora_cli.errors import SoraError
+
+    try:
+        yield
+    except SoraError as exc:
+        if rt.json and exc.task_id:
+            with rt.journal() as journal:
+                record = journal.get(exc.task_id)
+            if record is not None:
+                rt.console.result_json(record.to_json())
+        raise
+
+
 def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: str) -> Polled:
     """One status look; a 404 for a task the journal knows is explained (expired or not)."""
     import time

@@ -59,8 +59,11 @@ def download(
     rt = make_runtime(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
+    from sora_cli.commands._flow import record_even_on_failure
+
     try:
-        _run(rt, task_id, output, wait, force, open_video)
+        with record_even_on_failure(rt):
+            _run(rt, task_id, output, wait, force, open_video)
     finally:
         rt.close()
 
@@ -75,12 +78,11 @@ def _run(
         retrieve_explained,
         wait_with_display,
     )
-    from sora_cli.errors import NotFinished, UsageError
+    from sora_cli.errors import NotFinished
     from sora_cli.jobs import raise_if_failed, resume_command
-    from sora_cli.outputs import check_writable, resolve_output
+    from sora_cli.outputs import check_stdout_target, check_writable, resolve_output
 
-    if output == "-" and rt.json:
-        raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
+    check_stdout_target(output, json_mode=rt.json)
     dest = resolve_output(output, rt.settings.output_dir, task_id)
     with rt.journal() as journal:
         record = journal.get(task_id)

@@ -79,21 +79,24 @@ def generate(
     rt = make_runtime(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
+    from sora_cli.commands._flow import record_even_on_failure
+
     try:
-        run_generate(
-            rt,
-            prompt_arg=prompt,
-            prompt_file=prompt_file,
-            size_opt=size,
-            seconds_opt=seconds,
-            model_opt=model,
-            image_opt=image,
-            output=output,
-            no_wait=no_wait,
-            no_download=no_download,
-            force=force,
-            open_video=open_video,
-        )
+        with record_even_on_failure(rt):
+            run_generate(
+                rt,
+                prompt_arg=prompt,
+                prompt_file=prompt_file,
+                size_opt=size,
+                seconds_opt=seconds,
+                model_opt=model,
+                image_opt=image,
+                output=output,
+                no_wait=no_wait,
+                no_download=no_download,
+                force=force,
+                open_video=open_video,
+            )
     finally:
         rt.close()
 
@@ -132,7 +135,12 @@ def run_generate(
         raise_if_failed,
         record_for,
     )
-    from sora_cli.outputs import check_writable, precheck_output, resolve_output
+    from sora_cli.outputs import (
+        check_stdout_target,
+        check_writable,
+        precheck_output,
+        resolve_output,
+    )
 
     settings, profile = rt.settings, rt.settings.profile
     if no_wait and (output or open_video):
@@ -148,8 +156,7 @@ def run_generate(
         model = profile.check_model(model_opt or settings.model)
     if no_wait and no_download:
         raise UsageError("--no-wait already skips the download; give only one of them")
-    if output == "-" and rt.json:
-        raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
+    check_stdout_target(output, json_mode=rt.json)
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
     upload = load_reference_image(rt, image_opt, size) if image_opt else None

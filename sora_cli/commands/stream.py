@@ -87,8 +87,23 @@ def stream(
     Example: sora stream "a cat on a skateboard" --size 1280x720 --seconds 15
     """
     rt = make_runtime(CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, None, debug))
+    from sora_cli.commands._flow import record_even_on_failure
+
     try:
-        _run(rt, prompt, prompt_file, size, seconds, model, image, output, no_download, raw, force)
+        with record_even_on_failure(rt):
+            _run(
+                rt,
+                prompt,
+                prompt_file,
+                size,
+                seconds,
+                model,
+                image,
+                output,
+                no_download,
+                raw,
+                force,
+            )
     finally:
         rt.close()
 
@@ -109,7 +124,12 @@ def _run(
     from sora_cli.commands._stream_flow import deliver_link
     from sora_cli.errors import UsageError
     from sora_cli.inputs import read_prompt
-    from sora_cli.outputs import check_writable, precheck_output, resolve_output
+    from sora_cli.outputs import (
+        check_stdout_target,
+        check_writable,
+        precheck_output,
+        resolve_output,
+    )
     from sora_cli.sync import StreamCallbacks, StreamRequest, choose_model, run_stream
 
     settings = rt.settings
@@ -124,8 +144,7 @@ def _run(
     )
     if raw and (rt.json or output == "-"):
         raise UsageError("--raw writes the streamed text to stdout; drop --json or -o -")
-    if output == "-" and rt.json:
-        raise UsageError("-o - writes the video to stdout, so --json cannot be used with it")
+    check_stdout_target(output, json_mode=rt.json)
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
     image_url = _image_url(rt, image_opt, size) if image_opt else None
