@@ -7,6 +7,7 @@ first and say so before anything is sent (DESIGN "generate").
 from __future__ import annotations
 
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sora_cli.errors import UsageError
@@ -109,14 +110,23 @@ def inspect_image(data: bytes, source: str) -> ImageInfo:
     return ImageInfo(fmt, width, height)
 
 
-def check_matches_size(info: ImageInfo, size: str, source: str) -> None:
-    """The API rejects reference images whose dimensions differ from the video's size."""
+def check_matches_size(
+    info: ImageInfo, size: str, source: str, offered: Collection[str] = ()
+) -> None:
+    """The API rejects reference images whose dimensions differ from the video's size.
+
+    `offered`: the profile's sizes, so the hint suggests `--size` only when it would work.
+    """
     if info.width is None or info.height is None:
         return
     if f"{info.width}x{info.height}" != size:
+        hint = f"resize or crop the image to exactly {size}"
+        if info.size_text in offered:
+            hint += f", or make the video that size: --size {info.size_text}"
+        elif offered:
+            hint += f" (the sizes offered: {', '.join(offered)})"
         raise UsageError(
             f"{source} is {info.size_text} but the video size is {size}; "
             "the API rejects a reference image of another size",
-            hint=f"resize or crop the image to exactly {size}, or pick --size {info.size_text} "
-            "if the profile offers it",
+            hint=hint,
         )

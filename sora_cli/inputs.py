@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -84,15 +84,21 @@ def read_image_file(path: Path) -> bytes:
         raise UsageError(f"cannot read image {path}: {exc.strerror}") from None
 
 
-def check_image(data: bytes, source: str, size: str, warn: Callable[[str], None]) -> ImageInfo:
-    """Format by magic bytes, size warning, dimensions against `--size`."""
+def check_image(
+    data: bytes,
+    source: str,
+    size: str,
+    warn: Callable[[str], None],
+    offered: Collection[str] = (),
+) -> ImageInfo:
+    """Format by magic bytes, size warning, dimensions against `--size` (of `offered`)."""
     info = inspect_image(data, source)
     if len(data) > constants.IMAGE_WARN_BYTES:
         warn(
             f"{source} is {len(data) / 1024 / 1024:.1f} MB; the API recommends under 5 MB "
             "(uploads are slower)"
         )
-    check_matches_size(info, size, source)
+    check_matches_size(info, size, source, offered)
     return info
 
 

@@ -71,6 +71,11 @@ def test_wrong_dimensions_are_refused_before_sending(cli: Cli, tmp_path: Path) -
     result = cli("generate", "x", "-i", str(image), "-s", "1280x720")
     assert result.exit_code == 2
     assert "640x480" in result.stderr and "1280x720" in result.stderr
+    assert "sizes offered: 720x1280, 1280x720" in result.stderr  # 640x480 is not one
+    assert "--size 640x480" not in result.stderr
+    image.write_bytes(images.png(720, 1280))  # a size the profile offers: suggest it
+    result = cli("generate", "x", "-i", str(image), "-s", "1280x720")
+    assert result.exit_code == 2 and "--size 720x1280" in result.stderr
     assert cli.stats()["requests"] == []
 
 

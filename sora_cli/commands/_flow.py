@@ -235,5 +235,5 @@ def load_reference_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
                 raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
     else:
         data = read_image_file(Path(spec).expanduser())
-    info = check_image(data, spec, size, rt.console.warn)
+    info = check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
     return ImageUpload(upload_name(spec, info), data, info.mime)

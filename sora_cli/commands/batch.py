@@ -173,7 +173,8 @@ def _check_image(rt: Runtime, spec: str, size: str) -> None:
     if is_url(spec):
         check_image_url(spec)  # fetched (and its size checked) when its line is created
         return
-    check_image(read_image_file(Path(spec).expanduser()), spec, size, rt.console.warn)
+    data = read_image_file(Path(spec).expanduser())
+    check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
 
 
 def _run(

@@ -203,7 +203,7 @@ def _image_url(rt: Runtime, spec: str, size: str) -> str:
     if is_url(spec):
         return check_image_url(spec)
     data = read_image_file(Path(spec).expanduser())
-    info = check_image(data, spec, size, rt.console.warn)
+    info = check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
     return data_url(data, info.mime)
 
 
