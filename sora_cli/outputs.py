@@ -61,17 +61,18 @@ def _existing_directory(output: str) -> Path:
 
 
 def resolve_output(output: str | None, output_dir: Path | None, task_id: str) -> Path | None:
-    """The final path, or None for stdout (`-o -`)."""
+    """The final path, absolute (what stdout prints must work from any directory), or None
+    for stdout (`-o -`)."""
     if output == STDOUT:
         return None
     if output:
         if _names_directory(output):
-            return _existing_directory(output) / default_filename(task_id)
+            return (_existing_directory(output) / default_filename(task_id)).absolute()
         path = Path(output).expanduser()
         if path.is_dir():
-            return path / default_filename(task_id)
-        return path
-    return (output_dir or Path.cwd()) / default_filename(task_id)
+            return (path / default_filename(task_id)).absolute()
+        return path.absolute()
+    return ((output_dir or Path.cwd()) / default_filename(task_id)).absolute()
 
 
 def check_stdout_target(output: str | None, *, json_mode: bool) -> None:

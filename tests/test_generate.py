@@ -180,3 +180,11 @@ def test_openai_profile_values(openai_emulator: object, monkeypatch: pytest.Monk
     before = len(cli.stats()["requests"])
     assert cli("generate", "a cat", "-d", "10").exit_code == 2
     assert len(cli.stats()["requests"]) == before
+
+
+def test_stdout_names_the_video_by_an_absolute_path(cli: Cli) -> None:
+    """A script may cd before it uses the path: `-o rel.mp4` prints it absolute."""
+    result = cli("generate", "a cat", "-o", "rel.mp4")
+    assert result.exit_code == 0, result.stderr
+    printed = Path(result.stdout.strip())
+    assert printed.is_absolute() and printed == Path.cwd() / "rel.mp4" and printed.exists()
