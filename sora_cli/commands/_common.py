@@ -52,7 +52,8 @@ TimeoutOpt = Annotated[
     float | None,
     typer.Option(
         "--timeout",
-        help="Seconds to wait for the task before giving up (exit 6) [default: 600].",
+        help="Seconds to wait for the task before giving up (exit 6) [default: config `timeout`, "
+        "else 600].",
         show_default=False,
     ),
 ]
@@ -60,7 +61,7 @@ PollOpt = Annotated[
     float | None,
     typer.Option(
         "--poll-interval",
-        help="Seconds between status polls, at least 1 [default: 5].",
+        help="Seconds between status polls, at least 1 [default: config `poll_interval`, else 5].",
         show_default=False,
     ),
 ]
@@ -73,7 +74,8 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="File or existing directory [default: ./sora-<id>.mp4]; - writes the MP4 to stdout.",
+        help="File or existing directory; - writes the MP4 to stdout [default: sora-<id>.mp4 in "
+        "config `output_dir`, else here].",
         show_default=False,
     ),
 ]
@@ -93,7 +95,8 @@ SizeOpt = Annotated[
     typer.Option(
         "--size",
         "-s",
-        help="1280x720 | 720x1280 (or landscape/portrait) [default: 720x1280].",
+        help="1280x720 | 720x1280 (openai also 1024x1792 | 1792x1024), or landscape/portrait "
+        "[default: config `size`, else 720x1280].",
         show_default=False,
         autocompletion=complete_size,
     ),
@@ -103,7 +106,8 @@ SecondsOpt = Annotated[
     typer.Option(
         "--seconds",
         "-d",
-        help="Duration: 10 | 15 [default: 10].",
+        help="Duration in seconds: 10 | 15 (openai: 4 | 8 | 12) [default: config `seconds`, "
+        "else 10 (openai: 4)].",
         show_default=False,
         autocompletion=complete_seconds,
     ),

@@ -44,7 +44,7 @@ def generate(
         typer.Option(
             "--model",
             "-m",
-            help="Model [default: sora-2].",
+            help="Model, e.g. sora-2 | sora-2-pro [default: config `model`, else sora-2].",
             show_default=False,
             autocompletion=complete_model,
         ),
