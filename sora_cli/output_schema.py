@@ -86,8 +86,8 @@ JOB_RECORD = Document(
         Field("updated_at", (_N,), "Last change to this record."),
         Field("expires_at", (_N, _NULL), "When the API deletes the task and video (24 h)."),
         Field("completed_at", (_N, _NULL), "When the API finished the video."),
-        Field("file", (_S, _NULL), "Absolute path of the downloaded MP4."),
-        Field("downloaded_at", (_N, _NULL), "When the download completed."),
+        Field("file", (_S, _NULL), "Absolute path of the downloaded MP4 (null after `-o -`)."),
+        Field("downloaded_at", (_N, _NULL), "When the download (or the `-o -` copy) completed."),
         Field("batch_id", (_S, _NULL), "The `sora batch` run that created it."),
         Field("batch_key", (_S, _NULL), "Its line's key within that batch."),
         Field(

@@ -84,6 +84,10 @@ def test_output_file_dir_and_stdout(cli: Cli, tmp_path: Path) -> None:
     result = cli("generate", "a cat", "-o", "-", "-q")
     assert result.exit_code == 0
     assert result.stdout_bytes[4:8] == MP4_HEAD
+    newest = loads(cli("list", "--json", "-n", "1").stdout)[0]
+    assert newest["file"] is None and newest["downloaded_at"]  # delivered, to stdout
+    assert "(sent to stdout)" in cli("list").stdout
+    assert "not downloaded" not in cli("status", newest["id"]).stderr
 
 
 def test_existing_output_is_refused_before_anything_is_paid_for(cli: Cli, tmp_path: Path) -> None:

@@ -306,6 +306,7 @@ def test_output_to_stdout(cli: Cli) -> None:
     result = cli("stream", "a cat", "-o", "-", "-q")
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes == clip_bytes("720x1280-10s.mp4")
+    assert "(sent to stdout)" in cli("list").stdout
 
 
 def test_help_says_who_charges_failures(cli: Cli) -> None:

@@ -76,11 +76,22 @@ def deliver(
         lambda progress: (
             download_task(api, journal, task, dest, on_progress=progress) if dest is not None else 0
         ),
-        lambda progress: stream_task(api, task, sys.stdout.buffer, on_progress=progress),
+        lambda progress: sent_to_stdout(
+            journal, task.id, stream_task(api, task, sys.stdout.buffer, on_progress=progress)
+        ),
         open_video=open_video,
     )
     if dest is not None:
         print_record_or(rt, journal, task.id, str(dest))
+
+
+def sent_to_stdout(journal: Journal, record_id: str, size: int) -> int:
+    """Note a video delivered with `-o -` (`downloaded_at` set, `file` null), so `list` and
+    `status` do not call it "not downloaded"; returns `size`."""
+    import time
+
+    journal.update(record_id, downloaded_at=time.time())
+    return size
 
 
 def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> None:

@@ -26,7 +26,7 @@ def deliver_link(
     open_video: bool = False,
 ) -> None:
     """Download a stream's video to `dest`, or to stdout when `dest` is None (`-o -`)."""
-    from sora_cli.commands._flow import show_delivery
+    from sora_cli.commands._flow import sent_to_stdout, show_delivery
     from sora_cli.download import stream_to
     from sora_cli.sync import download_link
 
@@ -39,7 +39,11 @@ def deliver_link(
                 if dest is not None
                 else 0
             ),
-            lambda progress: stream_to(anonymous, url, sys.stdout.buffer, on_progress=progress),
+            lambda progress: sent_to_stdout(
+                journal,
+                record_id,
+                stream_to(anonymous, url, sys.stdout.buffer, on_progress=progress),
+            ),
             open_video=open_video,
         )
 

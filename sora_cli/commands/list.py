@@ -85,7 +85,7 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
         if r.progress is not None and not normalise_status(r.status).is_final:
             status += f" {r.progress}%"
         if normalise_status(r.status).value == "completed" and not r.file:
-            status += " (not downloaded)"
+            status += " (sent to stdout)" if r.downloaded_at else " (not downloaded)"
         rows.append(
             [
                 r.id,

@@ -84,7 +84,7 @@ def _run(rt: Runtime, task_id: str, watch: bool) -> None:
         rt.console.result_json(task.raw)
     else:
         rt.console.result(describe(task, record))
-    if task.state.value == "completed" and not (record and record.file):
+    if task.state.value == "completed" and not (record and (record.file or record.downloaded_at)):
         from sora_cli.commands._flow import time_left
 
         expires = task.expires_at or (record.expires_at if record else None)
