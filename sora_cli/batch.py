@@ -32,6 +32,7 @@ from sora_cli.jobs import (
     CreateIntent,
     PollTracker,
     WaitCallbacks,
+    intent_id,
     intent_row,
     record_for,
 )
@@ -304,10 +305,12 @@ class BatchRunner:
             )
 
     def _id_for(self, line: BatchLine) -> str | None:
+        """The line's newest task on this server (rows come oldest first)."""
+        found = None
         for record in self.journal.for_batch(self.batch_id):
             if record.batch_key == line.key and record.kind == "async" and self.server.owns(record):
-                return record.id
-        return None
+                found = record.id
+        return found
 
     def _price(self, model: str | None, size: str | None, seconds: str | int | None) -> float:
         try:
@@ -322,13 +325,14 @@ class BatchRunner:
         try:
             result = await self._run_line(line, known, shared)
         except errors.SoraError as exc:
-            task_id = exc.task_id
+            reattached = known is not None and not needs_task(known, self.options.retry_failed)
             result = LineResult(
                 line,
                 "error",
-                task_id=task_id,
+                task_id=exc.task_id or (known.id if reattached and known else None),
                 error=exc.message,
                 exit_code=int(exit_code_for(exc)),
+                reattached=reattached,
             )
         if result.outcome in ("failed", "error") and self.options.fail_fast:
             shared.stop_all.set()
@@ -434,14 +438,30 @@ class BatchRunner:
         shared.committed_cost += price  # reserved before awaiting, so the cap holds
         return None
 
-    async def _create(self, line: BatchLine, known: JobRecord | None, shared: _Shared) -> str:
-        attempt = self.state.failures.get(line.key, 0)
-        key = idempotency_key(self.server, self.batch_id, line.key, attempt)
-        if known is not None and known.kind in (INTENT_KIND, UNKNOWN_KIND):
+    def _resend_key(self, line: BatchLine, known: JobRecord, key: str) -> str:
+        """The key of the earlier, unanswered create of `line`, found from its row's id (which
+        derives from it), so a server that honours keys does not charge it twice: today's
+        key, or the one sora used before the server was part of it."""
+        legacy = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{self.batch_id}:{line.key}"))
+        earlier = next((k for k in (key, legacy) if intent_id(k) == known.id), None)
+        if earlier is not None:
             self.observer.notice(
                 f"line {line.number}: an earlier run may have created its task without "
                 "hearing back; sending again with the same Idempotency-Key"
             )
+            return earlier
+        self.observer.notice(
+            f"line {line.number}: an earlier run may have created its task without hearing "
+            f"back ({known.id}, kept in `sora list`); its Idempotency-Key is not known, so "
+            "this create may be charged a second time"
+        )
+        return key
+
+    async def _create(self, line: BatchLine, known: JobRecord | None, shared: _Shared) -> str:
+        attempt = self.state.failures.get(line.key, 0)
+        key = idempotency_key(self.server, self.batch_id, line.key, attempt)
+        if known is not None and known.kind in (INTENT_KIND, UNKNOWN_KIND):
+            key = self._resend_key(line, known, key)
         image = None
         if line.image:
             image = await asyncio.to_thread(self.load_image, line.image, line.size)

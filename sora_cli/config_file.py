@@ -24,7 +24,7 @@ def _top_level_lines(text: str, key: str) -> list[int]:
     """Numbers (from 1) of the lines that set `key` at the top level, before any [table]."""
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if _TABLE_HEADER.match(line):
             break
         if pattern.match(line):
@@ -37,12 +37,24 @@ def _line_of_key(text: str, key: str) -> int | None:
     return lines[0] if lines else None
 
 
-def _error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+def _lines(text: str) -> list[str]:
+    """The file's lines with their ends, split as TOML counts them: on "\\n" only
+    (`str.splitlines` would also split on U+2028 and the like inside a comment)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]  # the last piece had no newline after it
+    return lines if lines[-1] else lines[:-1]
+
+
+def _error_line(exc: tomllib.TOMLDecodeError, text: str) -> int | None:
     lineno = getattr(exc, "lineno", None)  # Python >= 3.14
     if isinstance(lineno, int):
         return lineno
     match = re.search(r"at line (\d+)", str(exc))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    if "end of document" in str(exc):  # e.g. a string left open on the last line
+        return len(_lines(text)) or None
+    return None
 
 
 def _edit_text(text: str, key: str, value: Any | None) -> str:
@@ -53,7 +65,7 @@ def _edit_text(text: str, key: str, value: Any | None) -> str:
     targets = set(_top_level_lines(text, key))
     new = tomli_w.dumps({key: value}) if value is not None else ""
     out: list[str] = []
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if number in targets:
             out.append(new)
             new = ""
@@ -109,7 +121,7 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _error_line(exc)
+        line = _error_line(exc, text)
         # `sora config set/unset` can replace a broken line of a known key (load_to_edit);
         # for any other line only an editor, or starting afresh, can help.
         owner = next((k for k in CONFIG_KEYS if line and line in _top_level_lines(text, k)), None)

@@ -102,38 +102,51 @@ def _first(*candidates: tuple[Any, str | None]) -> tuple[Any, str | None]:
     return None, None
 
 
+def _file_value(config: ConfigFile, key: str, default: Any = None) -> Any:
+    """The file's value of `key`, read only when no flag or environment variable gives one:
+    a bad value in the file is an error only if it would really be used (else a warning)."""
+    problem = config.problems.get(key)
+    if problem is not None:
+        raise problem
+    return config.values.get(key, default)
+
+
 def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve flag > environment > config file > default into one object."""
     env = os.environ if env is None else env
     paths = resolve_paths(env)
-    config = ConfigFile.load(paths.config_file)
-    file = config.values
+    config = ConfigFile.load(paths.config_file, lenient=True)
 
     in_file = f"config file {paths.config_file}"
     profile_name, profile_source = _first(
         (overrides.profile, "--profile"),
         (env.get(ENV_PROFILE), f"environment variable {ENV_PROFILE}"),
-        (file.get("profile"), in_file),
     )
+    if profile_name is None:
+        profile_name, profile_source = _file_value(config, "profile"), in_file
     with _named(profile_source):
         profile = get_profile(profile_name or DEFAULT_PROFILE)
 
     api_key, key_source = _first(
         (overrides.api_key, "--api-key"),
         (env.get(ENV_API_KEY), f"environment ({ENV_API_KEY})"),
-        (file.get("api_key"), f"config file ({paths.config_file})"),
     )
+    if api_key is None:
+        api_key, key_source = _first(
+            (_file_value(config, "api_key"), f"config file ({paths.config_file})")
+        )
     base_url, base_url_source = _first(
         (overrides.base_url, "--base-url"),
         (env.get(ENV_BASE_URL), f"environment variable {ENV_BASE_URL}"),
-        (file.get("base_url"), in_file),
     )
+    if base_url is None:
+        base_url, base_url_source = _file_value(config, "base_url"), in_file
     with _named(base_url_source):
         base_url = check_base_url(base_url or profile.base_url)
     poll_interval = (
         overrides.poll_interval
         if overrides.poll_interval is not None
-        else file.get("poll_interval", constants.DEFAULT_POLL_INTERVAL)
+        else _file_value(config, "poll_interval", constants.DEFAULT_POLL_INTERVAL)
     )
     if not math.isfinite(poll_interval):
         raise UsageError(f"poll interval {poll_interval} is not a number of seconds")
@@ -142,12 +155,12 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
             f"poll interval {poll_interval:g} s is too short",
             hint=f"use at least {constants.MIN_POLL_INTERVAL:g} s (the API asks for 3-5 s)",
         )
-    timeout = overrides.timeout if overrides.timeout is not None else file.get("timeout")
+    timeout = overrides.timeout if overrides.timeout is not None else _file_value(config, "timeout")
     if timeout is None:
         timeout = constants.DEFAULT_TIMEOUT
     if not math.isfinite(timeout) or timeout <= 0:
         raise UsageError(f"timeout {timeout} must be a positive number of seconds")
-    output_dir = file.get("output_dir")
+    output_dir = _file_value(config, "output_dir")
     debug = overrides.debug or env.get(ENV_DEBUG, "").strip().lower() in ("1", "true", "yes")
     return Settings(
         paths=paths,
@@ -155,9 +168,9 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
         base_url=base_url,
         api_key=api_key.strip() if isinstance(api_key, str) else None,
         api_key_source=key_source,
-        model=file.get("model", profile.default_model),
-        size=file.get("size", profile.default_size),
-        seconds=file.get("seconds", profile.default_seconds),
+        model=_file_value(config, "model", profile.default_model),
+        size=_file_value(config, "size", profile.default_size),
+        seconds=_file_value(config, "seconds", profile.default_seconds),
         output_dir=Path(output_dir).expanduser() if output_dir else None,
         poll_interval=float(poll_interval),
         timeout=float(timeout),

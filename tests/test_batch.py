@@ -348,20 +348,63 @@ def test_dry_run_prices_only_the_lines_that_would_be_created(cli: Cli, tmp_path:
     assert retry["lines"] == 2 and retry["estimated_cost_usd"] == pytest.approx(0.3)
 
 
-def test_retry_failed_gets_a_new_task_from_a_server_that_honours_idempotency(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def honouring_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """The CLI against an emulator that honours Idempotency-Key, as some servers do."""
     server = _another_emulator(honour_idempotency=True)
-    try:
-        monkeypatch.setenv("SORA_BASE_URL", server.base_url)
-        monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
-        cli = Cli(server)
-        prompts = _write(tmp_path, "p.txt", ["bad [emulator:content-violation]"])
+    monkeypatch.setenv("SORA_BASE_URL", server.base_url)
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    yield Cli(server)
+    server.stop()
+
+
+def test_retry_failed_gets_a_new_task_from_a_server_that_honours_idempotency(
+    honouring_cli: Cli, tmp_path: Path
+) -> None:
+    cli = honouring_cli
+    prompts = _write(tmp_path, "p.txt", ["bad [emulator:content-violation]"])
+    first = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+    assert first.exit_code == 5
+    retried = cli("batch", str(prompts), "-O", str(tmp_path), "--retry-failed", "--json")
+    assert retried.exit_code == 5
+    assert _ndjson(first.stdout)[0]["task_id"] != _ndjson(retried.stdout)[0]["task_id"]
+    assert list(cli.stats()["creates_by_prompt"].values()) == [2]
+
+
+def test_an_unanswered_create_from_before_the_key_named_the_server_is_resent_with_its_key(
+    honouring_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal from before the Idempotency-Key included the server: its `unknown` row is
+    re-sent with the key it was sent with, so a server that honours keys charges once."""
+    import uuid
+
+    from sora_cli import batch
+
+    def older_key(server: batch.Server, batch_id: str, line_key: str, attempt: int) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{batch_id}:{line_key}"))
+
+    cli = honouring_cli
+    prompts = _write(tmp_path, "p.txt", ["a once-only cat"])
+    with monkeypatch.context() as older:
+        older.setattr(batch, "idempotency_key", older_key)
+        cli.fault(route="create", status=500, create_task=True)  # made, but never heard
         first = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
-        assert first.exit_code == 5
-        retried = cli("batch", str(prompts), "-O", str(tmp_path), "--retry-failed", "--json")
-        assert retried.exit_code == 5
-        assert _ndjson(first.stdout)[0]["task_id"] != _ndjson(retried.stdout)[0]["task_id"]
-        assert list(server.stats()["creates_by_prompt"].values()) == [2]
-    finally:
-        server.stop()
+    assert first.exit_code == 8, first.stderr
+    again = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+    assert again.exit_code == 0, again.stderr
+    assert "sending again with the same Idempotency-Key" in again.stderr
+    assert list(cli.stats()["creates_by_prompt"].values()) == [1]
+
+
+def test_a_reattached_line_that_then_fails_still_names_its_task(
+    cli: Cli, emulator: Emulator, tmp_path: Path
+) -> None:
+    prompts = _write(tmp_path, "p.txt", ["slow [emulator:stuck]"])
+    first = cli("batch", str(prompts), "-O", str(tmp_path), "--timeout", "1", "--json")
+    assert first.exit_code == 6, first.stderr
+    task_id = _ndjson(first.stdout)[0]["task_id"]
+    assert isinstance(task_id, str) and emulator.force_task(task_id, expire=True)
+    again = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+    assert again.exit_code == 7, again.stderr
+    line = _ndjson(again.stdout)[0]
+    assert line["task_id"] == task_id and line["reattached"] is True

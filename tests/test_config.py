@@ -245,11 +245,45 @@ def test_a_bad_value_can_be_fixed_or_unset_with_config(bare_cli: Cli, sora_home:
     config = _write_config(sora_home, 'timeout = "soon"\nprofile = "nope"\nfuture_key = 1\n')
     refused = bare_cli("list")
     assert refused.exit_code == 2 and str(config) in refused.stderr
-    assert "sora config set timeout VALUE" in refused.stderr
+    assert "sora config set profile VALUE" in refused.stderr  # the first one it needs
     assert bare_cli("config", "unset", "timeout").exit_code == 0
     assert bare_cli("config", "set", "profile", "openai").exit_code == 0
     assert config.read_text() == 'profile = "openai"\nfuture_key = 1\n'  # unknown key kept
     assert bare_cli("list").exit_code == 0
+
+
+def test_a_bad_file_value_that_a_flag_or_variable_overrides_is_only_a_warning(
+    cli: Cli, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flag > environment > file: a broken file value must not block what overrides it."""
+    _write_config(sora_home, 'profile = "bogus"\nbase_url = "http://example.com/v1"\n')
+    monkeypatch.setenv("SORA_PROFILE", "laozhang")  # SORA_BASE_URL is set by `cli`
+    result = cli("generate", "a cat", "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    assert "bad value for profile" in result.stderr  # still said, as a warning
+    monkeypatch.delenv("SORA_PROFILE")
+    assert cli("generate", "a cat", "--no-wait").exit_code == 2  # now the file's value counts
+
+
+@pytest.mark.parametrize(
+    ("text", "command", "left"),
+    [  # a string left open on a last line without newline: tomllib names no line
+        ('size = "720x1280"\napi_key = "sk-abc', ["unset", "api-key"], 'size = "720x1280"\n'),
+        # U+2028 in a comment is no line break for TOML: the broken line is still line 3
+        (
+            "# a\u2028b\nseconds = 10\nsize = 1280x720\n",
+            ["set", "size", "landscape"],
+            '# a\u2028b\nseconds = 10\nsize = "1280x720"\n',
+        ),
+    ],
+)
+def test_the_broken_line_is_found_where_toml_counts_it(
+    bare_cli: Cli, sora_home: Path, text: str, command: list[str], left: str
+) -> None:
+    config = _write_config(sora_home, text)
+    result = bare_cli("config", *command)
+    assert result.exit_code == 0, result.stderr
+    assert config.read_text() == left
 
 
 def test_set_keeps_comments_and_unknown_keys(bare_cli: Cli, sora_home: Path) -> None:
