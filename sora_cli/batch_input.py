@@ -110,6 +110,14 @@ def _parse_one(
     }
 
 
+def _image_path(spec: str | None, base_dir: Path | None) -> str | None:
+    """A local image path made absolute against `base_dir`; URLs and None unchanged."""
+    if not spec or base_dir is None or "://" in spec:
+        return spec
+    path = Path(spec).expanduser()
+    return spec if path.is_absolute() else str((base_dir / path).absolute())
+
+
 def parse_batch(
     text: str,
     *,
@@ -117,11 +125,14 @@ def parse_batch(
     profile: Profile,
     defaults: Defaults,
     check_image: Callable[[str, str], None] | None = None,
+    base_dir: Path | None = None,
 ) -> list[BatchLine]:
     """All lines, or a UsageError listing every invalid one (exit 2, nothing sent).
 
     The format is JSON Lines when the first content line starts with `{`, else plain text.
-    `check_image(spec, size)` validates an image reference (raises SoraError).
+    `check_image(spec, size)` validates an image reference (raises SoraError). A relative
+    image path is relative to `base_dir` (the batch file's folder), and kept absolute, so a
+    `--resume` from elsewhere finds it; the line's identity keeps the path as written.
     """
     content = [
         (number, line.strip())
@@ -139,9 +150,10 @@ def parse_batch(
     for number, raw in content:
         try:
             data = _parse_one(number, raw, as_json, profile, defaults)
-            if data["image"] and check_image is not None:
+            image = _image_path(data["image"], base_dir)
+            if image and check_image is not None:
                 try:
-                    check_image(data["image"], data["size"])
+                    check_image(image, data["size"])
                 except SoraError as exc:
                     raise ValueError(exc.message) from None
             for field, seen in (("id", seen_ids), ("output", seen_outputs)):
@@ -165,7 +177,7 @@ def parse_batch(
                 size=data["size"],
                 seconds=data["seconds"],
                 model=data["model"],
-                image=data["image"],
+                image=image,
                 output=data["output"],
             )
         )

@@ -110,6 +110,7 @@ def explain_lost_create(exc: BaseException, row_id: str) -> BaseException:
         return errors.Interrupted(
             "interrupted while creating the task; it may exist and be charged when it completes",
             hint=f"`sora list` shows it as {row_id} (unknown); check your provider's dashboard",
+            task_id=row_id,
         )
     if getattr(exc, "task_may_exist", False) and isinstance(exc, errors.SoraError):
         exc.hint = (
@@ -117,6 +118,7 @@ def explain_lost_create(exc: BaseException, row_id: str) -> BaseException:
             if exc.hint
             else ("`sora list` shows it as unknown")
         )
+        exc.task_id = exc.task_id or row_id  # its row, for --json and scripts
     return exc
 
 

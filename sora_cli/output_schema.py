@@ -59,8 +59,9 @@ JOB_RECORD = Document(
     about=(
         "The task's row in the local journal, after the command's last update: every "
         "member is always present, null when unknown. Times are Unix seconds (fractions "
-        "allowed). A run that fails once its task exists prints it too (exit 5, 6, 7, 8 or "
-        "130): `status` and `error` say how far it got, the exit code what went wrong."
+        "allowed). A run that fails once its task exists (or may exist) prints it too (exit "
+        "5, 6, 7, 8 or 130): `status` and `error` say how far it got, the exit code what "
+        "went wrong; without --json, stdout then carries the task id."
     ),
     fields=(
         Field("id", (_S,), "Task id from the API (`unknown-…` after an ambiguous create)."),

@@ -18,6 +18,7 @@ from tests.helpers import (
     interrupt,
     journal_rows,
     loads,
+    requests_for,
     run_sora,
     start_sora,
     wait_until,
@@ -408,3 +409,17 @@ def test_a_reattached_line_that_then_fails_still_names_its_task(
     assert again.exit_code == 7, again.stderr
     line = _ndjson(again.stdout)[0]
     assert line["task_id"] == task_id and line["reattached"] is True
+
+
+def test_a_relative_image_path_is_relative_to_the_batch_file(cli: Cli, tmp_path: Path) -> None:
+    from tests import images
+
+    folder = tmp_path / "job"
+    folder.mkdir()
+    (folder / "ref.png").write_bytes(images.png(720, 1280))
+    prompts = folder / "p.jsonl"
+    prompts.write_text('{"prompt": "a cat like this", "image": "ref.png"}\n')
+    result = cli("batch", str(prompts), "-O", str(tmp_path), "--json")  # run from elsewhere
+    assert result.exit_code == 0, result.stderr
+    (create,) = requests_for(cli.stats(), "create")
+    assert create["content_type"].startswith("multipart/form-data")

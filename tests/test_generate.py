@@ -135,8 +135,8 @@ def test_content_violation_fails_with_exit_5_and_is_journaled(cli: Cli, sora_hom
     result = cli("generate", "forbidden [emulator:content-violation]")
     assert result.exit_code == 5
     assert "failed" in result.stderr and "content" in result.stderr
-    assert result.stdout == ""
     (row,) = journal_rows(sora_home)
+    assert result.stdout == row["id"] + "\n"  # the task, for a script to report
     assert row["status"] == "failed" and row["error"]
     assert not list(Path.cwd().glob("*.mp4*"))
 

@@ -103,6 +103,16 @@ def test_a_failed_run_with_json_still_prints_its_record(
         assert record["status"] not in ("completed", "failed")
 
 
+def test_an_ambiguous_create_with_json_prints_its_unknown_row(cli: Cli) -> None:
+    """A 502 on create may have made the task: the record of its `unknown-…` row."""
+    cli.fault(route="create", status=502)
+    result = cli("generate", "a cat", "--json", "-q")
+    assert result.exit_code == 8, result.stderr
+    record = loads(result.stdout)
+    assert_conforms(record, JOB_RECORD)
+    assert record["id"].startswith("unknown-") and record["kind"] == "unknown"
+
+
 def test_a_usage_error_with_json_prints_nothing(cli: Cli) -> None:
     result = cli("generate", "a cat", "--seconds", "7", "--json")
     assert result.exit_code == 2 and result.stdout == ""

@@ -40,7 +40,7 @@ def test_a_signal_while_polling_exits_130_and_keeps_the_task(
     assert code == 130, stderr
     (row,) = journal_rows(sora_home)
     assert row["id"] in stderr and f"sora download {row['id']} --wait" in stderr
-    assert stdout == ""
+    assert stdout == row["id"] + "\n"  # `id=$(sora generate ...)` can resume it
     assert "Traceback" not in stderr and TEST_KEY not in stderr
 
 

@@ -165,8 +165,9 @@ def test_refused_generation_is_exit_5(cli: Cli, sora_home: Path) -> None:
 def test_cut_stream_is_exit_8_and_keeps_the_row(cli: Cli, sora_home: Path) -> None:
     result = cli("stream", "a cat [emulator:cut]")
     assert result.exit_code == 8, result.stderr
-    assert "cut off" in result.stderr and result.stdout == ""
+    assert "cut off" in result.stderr
     (row,) = journal_rows(sora_home)
+    assert result.stdout == row["id"] + "\n"
     assert row["kind"] == "stream" and row["status"] == "failed" and "cut off" in row["error"]
 
 
@@ -346,7 +347,7 @@ def test_ctrl_c_mid_stream_is_130_and_leaves_a_row(sora_home: Path, tmp_path: Pa
     assert proc.returncode == 130, stderr
     (row,) = journal_rows(sora_home)
     assert row["status"] == "interrupted" and row["id"] in stderr
-    assert "cannot resume" in stderr and stdout == ""
+    assert "cannot resume" in stderr and stdout == row["id"] + "\n"
     assert "Traceback" not in stderr and TEST_KEY not in stderr
 
 

@@ -104,22 +104,25 @@ def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> N
 
 
 @contextmanager
-def record_even_on_failure(rt: Runtime) -> Iterator[None]:
-    """With --json, a run that fails once its task exists still prints the task's record.
+def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[None]:
+    """A run that fails once its task exists still puts the task on stdout: its id, or with
+    --json its record, so `id=$(sora generate ...)` can resume (exit 6) or report (5).
 
-    A script then always has the id and the last status on stdout (to resume, or to
-    report), and the exit code says what went wrong, as it does without --json.
+    The exit code says what went wrong. Not with `-o -`, where stdout is the video.
     """
     from sora_cli.errors import SoraError
+    from sora_cli.outputs import STDOUT
 
     try:
         yield
     except SoraError as exc:
-        if rt.json and exc.task_id:
-            with rt.journal() as journal:
-                record = journal.get(exc.task_id)
-            if record is not None:
-                rt.console.result_json(record.to_json())
+        if exc.task_id and output != STDOUT:
+            if not rt.json:
+                rt.console.result(exc.task_id)
+            else:
+                with rt.journal() as journal:
+                    record = journal.get(exc.task_id)
+                rt.console.result_json(record.to_json() if record else {"id": exc.task_id})
         raise
 
 

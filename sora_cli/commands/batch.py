@@ -151,11 +151,11 @@ def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str
     if file is None:
         raise UsageError("no batch file given", hint="sora batch prompts.txt (or - for stdin)")
     if file == "-":
-        text, identity, source = sys.stdin.read(), None, "stdin"
+        text, identity, source, base_dir = sys.stdin.read(), None, "stdin", Path.cwd()
     else:
         path = Path(file).expanduser()
         text = read_batch_file(path, file)
-        identity, source = f"file:{path.resolve()}", file
+        identity, source, base_dir = f"file:{path.resolve()}", file, path.parent
     s = rt.settings
     lines = parse_batch(
         text,
@@ -163,6 +163,7 @@ def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str
         profile=s.profile,
         defaults=Defaults(s.size, s.seconds, s.model),
         check_image=lambda spec, size: _check_image(rt, spec, size),
+        base_dir=base_dir,
     )
     return batch_id_for(identity or f"stdin:{text}"), lines
 

@@ -59,10 +59,10 @@ def download(
     rt = make_runtime(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
-    from sora_cli.commands._flow import record_even_on_failure
+    from sora_cli.commands._flow import task_on_stdout_even_on_failure
 
     try:
-        with record_even_on_failure(rt):
+        with task_on_stdout_even_on_failure(rt, output):
             _run(rt, task_id, output, wait, force, open_video)
     finally:
         rt.close()

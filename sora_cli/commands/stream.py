@@ -87,10 +87,10 @@ def stream(
     Example: sora stream "a cat on a skateboard" --size 1280x720 --seconds 15
     """
     rt = make_runtime(CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, None, debug))
-    from sora_cli.commands._flow import record_even_on_failure
+    from sora_cli.commands._flow import task_on_stdout_even_on_failure
 
     try:
-        with record_even_on_failure(rt):
+        with task_on_stdout_even_on_failure(rt, output):
             _run(
                 rt,
                 prompt,
