@@ -73,6 +73,7 @@ class RetryNotice:
     attempt: int
     wait: float
     reason: str
+    of: int | None = None  # how many retries there can be, when not the core's own count
 
 
 class _OriginBearer(httpx.Auth):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import httpx
 
@@ -25,8 +25,8 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from sora_cli import constants, errors
-from sora_cli.client import HttpCore, backoff_delay
-from sora_cli.http_answers import network_error
+from sora_cli.client import HttpCore, RetryNotice, backoff_delay
+from sora_cli.http_answers import network_error, transport_failure
 from sora_cli.mp4 import MP4_SNIFF_BYTES, BoxBoundaries, is_whole, looks_like_mp4
 from sora_cli.outputs import part_path
 
@@ -96,18 +96,28 @@ def _total_of(response: httpx.Response, offset: int) -> int | None:
     return None
 
 
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 def _receive(
     response: httpx.Response,
-    handle: BinaryIO,
+    handle: _Writable,
     offset: int,
     total: int | None,
     on_progress: ProgressCallback | None,
     boxes: BoxBoundaries | None = None,
+    skip: int = 0,
 ) -> int:
-    """Copy the body into `handle`; returns the byte count now on disk."""
+    """Copy the body into `handle`, less its first `skip` bytes (already delivered by an
+    earlier answer that broke off); returns the byte count now delivered."""
     done = offset
     head = b""
     for chunk in response.iter_bytes():
+        if skip:
+            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+            if not chunk:
+                continue
         if boxes is not None:
             boxes.feed(chunk)
         if done < MP4_SNIFF_BYTES and offset == 0:
@@ -175,6 +185,27 @@ def _restart(handle: BinaryIO) -> None:
     handle.truncate(0)
 
 
+def _announce_resume(core: HttpCore, attempt: int, done: int, error: Exception | None) -> None:
+    """Say on stderr (through the core's retry notices) that the body broke off and where
+    it will be picked up, then wait the backoff."""
+    wait = backoff_delay(attempt)
+    if core.on_retry is not None:
+        if isinstance(error, httpx.TransportError):
+            why = transport_failure(error, detail=False)
+        else:
+            why = "the body ended early"
+        at = f"{done / 1048576:.1f} MiB" if done >= 1048576 else f"{done / 1024:.0f} KiB"
+        core.on_retry(
+            RetryNotice(
+                attempt,
+                wait,
+                f"{why} at {at} (resuming from there)",
+                of=constants.DOWNLOAD_RESUME_ATTEMPTS - 1,
+            )
+        )
+    time.sleep(wait)
+
+
 def download_file(
     core: HttpCore,
     url: str,
@@ -228,13 +259,27 @@ def download_file(
             except (httpx.TransportError, _Incomplete) as exc:
                 last_error = exc
             if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
-                time.sleep(backoff_delay(attempt))
+                _announce_resume(core, attempt, handle.tell(), last_error)
     if isinstance(last_error, httpx.TransportError):
         error = network_error(last_error, f"{what} ({target.host})")
     else:
         error = errors.BadContent(f"{what} ({target.host}) kept ending before the last byte")
     error.hint = f"the partial file {part.name} is kept; run the same command again to resume"
     raise error
+
+
+class _Counting:
+    """A write-only stream that counts what went through: after a body breaks off, the
+    count is where to pick it up."""
+
+    def __init__(self, sink: BinaryIO) -> None:
+        self.sink = sink
+        self.count = 0
+
+    def write(self, data: bytes) -> int:
+        written = self.sink.write(data)
+        self.count += len(data)
+        return written
 
 
 def stream_to(
@@ -245,22 +290,43 @@ def stream_to(
     on_progress: ProgressCallback | None = None,
     what: str = "the video download",
 ) -> int:
-    """Copy the video to a stream (`-o -`): no resume, but the same checks."""
+    """Copy the video to a stream (`-o -`), with the same checks as a file download.
+
+    A body that breaks off is picked up where it stopped, like a `.part` file: with `Range`,
+    or, from a server that ignores `Range`, by skipping what was already written (bytes on
+    a pipe cannot be taken back, so none is ever written twice).
+    """
     target = core.url(url)
-    try:
-        with core.stream_get(target, what=what) as response:
-            _check_content_type(response)
-            total = _total_of(response, 0)
-            boxes = BoxBoundaries() if total is None else None  # the close is the only end
-            done = _receive(response, sink, 0, total, on_progress, boxes)
-    except httpx.TransportError as exc:
-        raise network_error(exc, f"{what} ({target.host})") from exc
-    if total is not None and done != total:
-        raise errors.BadContent(f"{what} ({target.host}) ended after {done} of {total} bytes")
-    if boxes is not None and not boxes.whole():
-        raise errors.BadContent(
-            f"{what} ({target.host}) ended after {done} bytes, inside the MP4 "
-            "(no Content-Length was sent to check it by)"
-        )
-    sink.flush()
-    return done
+    written = _Counting(sink)
+    total, boxes = None, None
+    last_error: Exception | None = None
+    for attempt in range(1, constants.DOWNLOAD_RESUME_ATTEMPTS + 1):
+        done = written.count
+        headers = {"Range": f"bytes={done}-"} if done else None
+        try:
+            with core.stream_get(target, headers=headers, what=what) as response:
+                _check_content_type(response)
+                ranged = bool(done) and response.status_code == 206
+                if not done:
+                    total = _total_of(response, 0)
+                    boxes = BoxBoundaries() if total is None else None  # the close: the end
+                elif ranged:
+                    _total_of(response, done)  # a range that starts elsewhere: _Restart
+                skip = 0 if ranged else done
+                _receive(response, written, done, total, on_progress, boxes, skip=skip)
+                sink.flush()
+            if (total is not None and written.count < total) or (boxes and not boxes.whole()):
+                raise _Incomplete
+            return written.count
+        except (httpx.TransportError, _Incomplete, _Restart) as exc:
+            last_error = exc
+        if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
+            _announce_resume(core, attempt, written.count, last_error)
+    done = written.count
+    if isinstance(last_error, httpx.TransportError):
+        raise network_error(last_error, f"{what} ({target.host})") from last_error
+    raise errors.BadContent(
+        f"{what} ({target.host}) kept ending before the last byte (after {done} bytes)",
+        hint="stdout already has the bytes before that point; run the command again to "
+        "write a whole file",
+    )

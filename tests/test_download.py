@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,31 +16,67 @@ def _task(cli: Cli, prompt: str = "a cat") -> str:
     return result.stdout.strip()
 
 
+@pytest.mark.parametrize("to_stdout", [False, True], ids=["file", "stdout"])
 @pytest.mark.parametrize("action", ["reset", "unsized"])
 def test_a_body_cut_short_resumes_to_an_identical_file(
-    cli: Cli, tmp_path: Path, action: str
+    cli: Cli, tmp_path: Path, action: str, to_stdout: bool
 ) -> None:
     """`reset`: Content-Length said more was due. `unsized`: no Content-Length, the close
-    is the only end, so the MP4's own boxes must show the file is whole."""
+    is the only end, so the MP4's own boxes must show the file is whole. `-o -` resumes
+    too: what reached stdout is never sent twice."""
     task_id = _task(cli)
     clean = tmp_path / "clean.mp4"
     assert cli("download", task_id, "-o", str(clean)).exit_code == 0
     cli.fault(route="content", action=action, times=1)
     resumed = tmp_path / "resumed.mp4"
-    result = cli("download", task_id, "-o", str(resumed))
+    result = cli("download", task_id, "-o", "-" if to_stdout else str(resumed))
     assert result.exit_code == 0, result.stderr
-    assert resumed.read_bytes() == clean.read_bytes()
+    got = result.stdout_bytes if to_stdout else resumed.read_bytes()
+    assert got == clean.read_bytes()
     ranges = [r["range"] for r in requests_for(cli.stats(), "content")]
     assert ranges[-2] is None and ranges[-1] == f"bytes={clean.stat().st_size // 2}-"
+    assert "KiB (resuming from there); retrying in" in result.stderr
 
 
-def test_a_body_without_length_cut_short_to_stdout_is_exit_8(cli: Cli) -> None:
-    """`-o -` cannot resume, but it must not pass half a video off as whole."""
+def test_a_stdout_download_cut_again_and_again_is_exit_8(cli: Cli) -> None:
+    from sora_cli import constants
+
     task_id = _task(cli)
-    cli.fault(route="content", action="unsized", times=1)
+    cli.fault(route="content", action="unsized", times=constants.DOWNLOAD_RESUME_ATTEMPTS)
     result = cli("download", task_id, "-o", "-")
     assert result.exit_code == 8
-    assert "inside the MP4" in result.stderr
+    assert "kept ending before the last byte" in result.stderr
+
+
+def test_stdout_resume_from_a_server_that_ignores_range_skips_what_was_sent() -> None:
+    import io
+
+    import httpx
+
+    from sora_cli.client import HttpCore
+    from sora_cli.download import stream_to
+    from sora_cli.emulator.media import clip_bytes
+
+    video = clip_bytes("720x1280-10s.mp4")
+    ranges: list[str | None] = []
+
+    class CutHalfway(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield video[: len(video) // 2]
+            raise httpx.RemoteProtocolError("peer closed connection")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ranges.append(request.headers.get("range"))
+        headers = {"content-type": "video/mp4", "content-length": str(len(video))}
+        if len(ranges) == 1:
+            return httpx.Response(200, headers=headers, stream=CutHalfway())
+        return httpx.Response(200, headers=headers, content=video)  # Range ignored
+
+    sink = io.BytesIO()
+    with HttpCore("https://cdn.example/v1", None, transport=httpx.MockTransport(answer)) as core:
+        assert stream_to(core, "https://cdn.example/v.mp4", sink) == len(video)
+    assert sink.getvalue() == video
+    assert ranges == [None, f"bytes={len(video) // 2}-"]
 
 
 def test_html_instead_of_mp4_leaves_nothing_at_the_final_path(cli: Cli, tmp_path: Path) -> None:

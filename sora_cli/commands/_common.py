@@ -197,7 +197,7 @@ class Runtime:
 
         self.console.info(
             f"{notice.reason}; retrying in {notice.wait:.1f}s "
-            f"(retry {notice.attempt} of {constants.RETRY_ATTEMPTS - 1})"
+            f"(retry {notice.attempt} of {notice.of or constants.RETRY_ATTEMPTS - 1})"
         )
 
     def close(self) -> None:
