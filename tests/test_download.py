@@ -237,3 +237,19 @@ def test_rows_the_api_cannot_answer_are_explained(cli: Cli, sora_home: Path) -> 
     task_id = _task(cli)
     result = cli("status", task_id, "--base-url", "http://127.0.0.1:9/v1")
     assert result.exit_code == 2 and "belongs to" in result.stderr
+
+
+def test_list_forget_drops_checked_rows_from_the_journal_only(cli: Cli, sora_home: Path) -> None:
+    cli.fault(route="create", status=500, create_task=True)  # made, but never heard of
+    assert cli("generate", "a cat", "--no-wait").exit_code == 8
+    kept = _task(cli, "a dog")
+    (unknown,) = [r["id"] for r in journal_rows(sora_home) if r["kind"] == "unknown"]
+    refused = cli("list", "--forget", unknown, "--forget", "nope")
+    assert refused.exit_code == 2 and "no task nope" in refused.stderr
+    assert len(journal_rows(sora_home)) == 2  # all or nothing
+    result = cli("list", "--forget", unknown, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert f"forgot {unknown}" in result.stderr
+    assert [r["id"] for r in loads(result.stdout)] == [kept]
+    assert [r["id"] for r in journal_rows(sora_home)] == [kept]
+    assert not [r for r in cli.stats()["requests"] if r["method"] == "DELETE"]  # local only

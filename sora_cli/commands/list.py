@@ -17,6 +17,7 @@ from sora_cli.commands._common import (
     Runtime,
     make_runtime,
 )
+from sora_cli.completion import complete_task_id
 
 if TYPE_CHECKING:
     from sora_cli.journal import JobRecord, Journal
@@ -27,6 +28,17 @@ def list_jobs(
         bool, typer.Option("--refresh", help="Re-query unfinished tasks before listing.")
     ] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N tasks.", min=1)] = 50,
+    forget: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forget",
+            help="Remove this task's row from the local journal first (repeatable); the "
+            "task itself, if any, is untouched. For `unknown` rows you have checked.",
+            metavar="ID",
+            autocompletion=complete_task_id,
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -40,9 +52,27 @@ def list_jobs(
     """
     rt = make_runtime(CommonArgs(json_out, quiet, api_key, base_url, profile, None, None, debug))
     try:
+        if forget:
+            _forget(rt, forget)
         _run(rt, refresh, limit)
     finally:
         rt.close()
+
+
+def _forget(rt: Runtime, ids: list[str]) -> None:
+    """Drop rows from the journal; every id must be there, or nothing is dropped."""
+    from sora_cli.errors import UsageError
+
+    with rt.journal() as journal:
+        missing = [task_id for task_id in ids if journal.get(task_id) is None]
+        if missing:
+            raise UsageError(
+                f"no task {', '.join(missing)} in the journal; nothing was forgotten",
+                hint="see `sora list`",
+            )
+        for task_id in dict.fromkeys(ids):
+            journal.delete(task_id)
+            rt.console.info(f"forgot {task_id} (the journal only; nothing was sent)")
 
 
 def _keeps_a_video(record: JobRecord) -> bool:
