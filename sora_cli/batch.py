@@ -111,8 +111,10 @@ def batch_state(journal: Journal, batch_id: str, server: Server) -> BatchState:
 def needs_task(record: JobRecord | None, retry_failed: bool) -> bool:
     """A line is created (again) when it has no task here, its create went unanswered (sent
     again with the same Idempotency-Key), or its task failed and --retry-failed is given."""
-    if record is None or record.kind in (INTENT_KIND, UNKNOWN_KIND):
+    if record is None or record.kind == INTENT_KIND:
         return True
+    if record.kind == UNKNOWN_KIND:  # unless the unreadable answer still named its task
+        return record.id.startswith(intent_id(""))  # a placeholder id, not the task's
     return retry_failed and record.status == "failed"
 
 
@@ -344,6 +346,8 @@ class BatchRunner:
     ) -> LineResult:
         if known is not None and not needs_task(known, self.options.retry_failed):
             task_id = known.id
+            if known.kind == UNKNOWN_KIND:  # the create's answer named it: a task after all
+                self.journal.update(task_id, kind="async")
             wanted = self._dest(line, task_id).resolve()
             if known.file and Path(known.file) == wanted and wanted.exists():
                 return self._done_result(line, known, reattached=True)

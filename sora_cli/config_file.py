@@ -52,8 +52,13 @@ def _error_line(exc: tomllib.TOMLDecodeError, text: str) -> int | None:
     match = re.search(r"at line (\d+)", str(exc))
     if match:
         return int(match.group(1))
-    if "end of document" in str(exc):  # e.g. a string left open on the last line
-        return len(_lines(text)) or None
+    lines = _lines(text)
+    if "end of document" in str(exc) and lines:  # e.g. a string left open on the last line
+        try:  # blamed on the last line only if the file parses without it
+            tomllib.loads("".join(lines[:-1]))
+        except tomllib.TOMLDecodeError:
+            return None
+        return len(lines)
     return None
 
 

@@ -108,11 +108,15 @@ def _receive(
     on_progress: ProgressCallback | None,
     boxes: BoxBoundaries | None = None,
     skip: int = 0,
+    head: bytes | None = b"",
 ) -> int:
     """Copy the body into `handle`, less its first `skip` bytes (already delivered by an
-    earlier answer that broke off); returns the byte count now delivered."""
+    earlier answer that broke off); returns the byte count now delivered.
+
+    `head`: the file's first bytes delivered so far, to check that it starts like an MP4
+    before more is written (None: checked elsewhere).
+    """
     done = offset
-    head = b""
     for chunk in response.iter_bytes():
         if skip:
             chunk, skip = chunk[skip:], max(0, skip - len(chunk))
@@ -120,8 +124,8 @@ def _receive(
                 continue
         if boxes is not None:
             boxes.feed(chunk)
-        if done < MP4_SNIFF_BYTES and offset == 0:
-            head += chunk[:MP4_SNIFF_BYTES]
+        if head is not None and len(head) < MP4_SNIFF_BYTES:
+            head += chunk[: MP4_SNIFF_BYTES - len(head)]
             if len(head) >= MP4_SNIFF_BYTES and not looks_like_mp4(head):
                 raise _not_a_video(response.request.url, "something that is not an MP4")
         handle.write(chunk)
@@ -241,7 +245,9 @@ def download_file(
                     total = _total_of(response, offset)
                     if on_progress:
                         on_progress(offset, total)
-                    done = _receive(response, handle, offset, total, on_progress)
+                    done = _receive(
+                        response, handle, offset, total, on_progress, head=None if offset else b""
+                    )
                     handle.flush()
                     if total is not None and done != total:
                         raise _Incomplete
@@ -269,15 +275,18 @@ def download_file(
 
 
 class _Counting:
-    """A write-only stream that counts what went through: after a body breaks off, the
-    count is where to pick it up."""
+    """A write-only stream that counts what went through (after a body breaks off, the
+    count is where to pick it up) and keeps its first bytes (the MP4 check)."""
 
     def __init__(self, sink: BinaryIO) -> None:
         self.sink = sink
         self.count = 0
+        self.head = b""
 
     def write(self, data: bytes) -> int:
         written = self.sink.write(data)
+        if len(self.head) < MP4_SNIFF_BYTES:
+            self.head += data[: MP4_SNIFF_BYTES - len(self.head)]
         self.count += len(data)
         return written
 
@@ -293,40 +302,62 @@ def stream_to(
     """Copy the video to a stream (`-o -`), with the same checks as a file download.
 
     A body that breaks off is picked up where it stopped, like a `.part` file: with `Range`,
-    or, from a server that ignores `Range`, by skipping what was already written (bytes on
-    a pipe cannot be taken back, so none is ever written twice).
+    or, from a server that ignores `Range` (or answers another range), by asking for the
+    whole body again and skipping what was already written. Bytes on a pipe cannot be taken
+    back, so none is ever written twice, and an answer that is not the same video (another
+    size, not an MP4) ends the run instead of being spliced on.
     """
     target = core.url(url)
     written = _Counting(sink)
-    total, boxes = None, None
+    total: int | None = None
+    boxes: BoxBoundaries | None = None
+    use_range = True
     last_error: Exception | None = None
-    for attempt in range(1, constants.DOWNLOAD_RESUME_ATTEMPTS + 1):
-        done = written.count
-        headers = {"Range": f"bytes={done}-"} if done else None
-        try:
-            with core.stream_get(target, headers=headers, what=what) as response:
-                _check_content_type(response)
-                ranged = bool(done) and response.status_code == 206
-                if not done:
-                    total = _total_of(response, 0)
-                    boxes = BoxBoundaries() if total is None else None  # the close: the end
-                elif ranged:
-                    _total_of(response, done)  # a range that starts elsewhere: _Restart
-                skip = 0 if ranged else done
-                _receive(response, written, done, total, on_progress, boxes, skip=skip)
-                sink.flush()
-            if (total is not None and written.count < total) or (boxes and not boxes.whole()):
-                raise _Incomplete
-            return written.count
-        except (httpx.TransportError, _Incomplete, _Restart) as exc:
-            last_error = exc
-        if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
-            _announce_resume(core, attempt, written.count, last_error)
-    done = written.count
-    if isinstance(last_error, httpx.TransportError):
-        raise network_error(last_error, f"{what} ({target.host})") from last_error
-    raise errors.BadContent(
-        f"{what} ({target.host}) kept ending before the last byte (after {done} bytes)",
-        hint="stdout already has the bytes before that point; run the command again to "
-        "write a whole file",
-    )
+    try:
+        for attempt in range(1, constants.DOWNLOAD_RESUME_ATTEMPTS + 1):
+            done = written.count
+            headers = {"Range": f"bytes={done}-"} if done and use_range else None
+            try:
+                with core.stream_get(target, headers=headers, what=what) as response:
+                    if done and response.status_code == 416:
+                        if done == total:
+                            return done
+                        raise errors.BadContent(f"{what} ({target.host}) refused to go on")
+                    _check_content_type(response)
+                    ranged = bool(done) and response.status_code == 206
+                    answered = _total_of(response, done if ranged else 0)
+                    if not done:
+                        total = answered
+                        boxes = BoxBoundaries() if total is None else None  # the close ends it
+                    elif answered is not None and total is not None and answered != total:
+                        raise errors.BadContent(
+                            f"{what} ({target.host}) answered the resume with another file "
+                            f"({answered} bytes, not {total})"
+                        )
+                    skip = 0 if ranged else done
+                    head = written.head if done < MP4_SNIFF_BYTES else None
+                    _receive(response, written, done, total, on_progress, boxes, skip, head)
+                    sink.flush()
+                if len(written.head) >= MP4_SNIFF_BYTES and not looks_like_mp4(written.head):
+                    raise _not_a_video(target, "something that is not an MP4")
+                if total is not None and written.count > total:
+                    raise errors.BadContent(f"{what} ({target.host}) sent more than it said")
+                if (total is not None and written.count < total) or (boxes and not boxes.whole()):
+                    raise _Incomplete
+                return written.count
+            except _Restart as exc:  # a range that starts elsewhere: the whole body, skipped
+                use_range, last_error = False, exc
+            except (httpx.TransportError, _Incomplete) as exc:
+                last_error = exc
+            if attempt < constants.DOWNLOAD_RESUME_ATTEMPTS:
+                _announce_resume(core, attempt, written.count, last_error)
+        if isinstance(last_error, httpx.TransportError):
+            raise network_error(last_error, f"{what} ({target.host})") from last_error
+        raise errors.BadContent(f"{what} ({target.host}) kept ending before the last byte")
+    except errors.SoraError as error:
+        if written.count:  # the hint must not say nothing was saved
+            error.hint = (
+                f"stdout already had {written.count} bytes of it; run the command again "
+                "to write a whole file"
+            )
+        raise

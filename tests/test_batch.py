@@ -423,3 +423,17 @@ def test_a_relative_image_path_is_relative_to_the_batch_file(cli: Cli, tmp_path:
     assert result.exit_code == 0, result.stderr
     (create,) = requests_for(cli.stats(), "create")
     assert create["content_type"].startswith("multipart/form-data")
+
+
+def test_an_unreadable_create_answer_that_named_its_task_is_reattached_not_paid_again(
+    cli: Cli, tmp_path: Path
+) -> None:
+    prompts = _write(tmp_path, "p.txt", ["a cat named in a bad answer"])
+    cli.fault(route="create", status=200, body='{"id": "video_named1", "status": 42}')
+    first = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+    assert first.exit_code == 8, first.stderr
+    again = cli("batch", str(prompts), "-O", str(tmp_path), "--json")
+    line = _ndjson(again.stdout)[0]
+    assert line["task_id"] == "video_named1" and line["reattached"] is True
+    assert "charged a second time" not in again.stderr
+    assert len(requests_for(cli.stats(), "create")) == 1  # the re-run created nothing

@@ -345,3 +345,13 @@ def test_get_warns_when_the_environment_overrides_the_file(bare_cli: Cli) -> Non
     assert result.exit_code == 0
     assert result.stdout == "https://file.example/v1\n"
     assert "SORA_BASE_URL is set and takes precedence" in result.stderr
+
+
+def test_a_string_left_open_earlier_is_not_blamed_on_the_last_line(
+    bare_cli: Cli, sora_home: Path
+) -> None:
+    _write_config(sora_home, 'size = "720x1280"\nmodel = """abc\nseconds = 10')
+    result = bare_cli("config", "set", "seconds", "15")
+    assert result.exit_code == 2
+    assert "sora config set seconds" not in result.stderr  # that could not repair it
+    assert ".broken" in result.stderr  # the way out that works

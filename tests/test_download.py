@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.helpers import Cli, journal_rows, loads, requests_for
@@ -48,35 +50,93 @@ def test_a_stdout_download_cut_again_and_again_is_exit_8(cli: Cli) -> None:
     assert "kept ending before the last byte" in result.stderr
 
 
-def test_stdout_resume_from_a_server_that_ignores_range_skips_what_was_sent() -> None:
+def _stdout_download(answers: list[Any]) -> tuple[bytes, list[str | None], Exception | None]:
+    """`stream_to` against scripted answers (MockTransport): what reached the sink, the
+    Range header of each request, and the error it ended with."""
     import io
 
     import httpx
 
     from sora_cli.client import HttpCore
     from sora_cli.download import stream_to
-    from sora_cli.emulator.media import clip_bytes
 
-    video = clip_bytes("720x1280-10s.mp4")
     ranges: list[str | None] = []
-
-    class CutHalfway(httpx.SyncByteStream):
-        def __iter__(self) -> Iterator[bytes]:
-            yield video[: len(video) // 2]
-            raise httpx.RemoteProtocolError("peer closed connection")
 
     def answer(request: httpx.Request) -> httpx.Response:
         ranges.append(request.headers.get("range"))
-        headers = {"content-type": "video/mp4", "content-length": str(len(video))}
-        if len(ranges) == 1:
-            return httpx.Response(200, headers=headers, stream=CutHalfway())
-        return httpx.Response(200, headers=headers, content=video)  # Range ignored
+        status, body, extra = answers[min(len(ranges), len(answers)) - 1]
+        headers = {"content-type": "video/mp4", **extra}
+        if isinstance(body, bytes):
+            headers.setdefault("content-length", str(len(body)))
+            return httpx.Response(status, headers=headers, content=body)
+        return httpx.Response(status, headers=headers, stream=body)
 
     sink = io.BytesIO()
+    error: Exception | None = None
     with HttpCore("https://cdn.example/v1", None, transport=httpx.MockTransport(answer)) as core:
-        assert stream_to(core, "https://cdn.example/v.mp4", sink) == len(video)
-    assert sink.getvalue() == video
-    assert ranges == [None, f"bytes={len(video) // 2}-"]
+        try:
+            stream_to(core, "https://cdn.example/v.mp4", sink)
+        except Exception as exc:  # the test looks at which one
+            error = exc
+    return sink.getvalue(), ranges, error
+
+
+class _CutAt(httpx.SyncByteStream):
+    """The first `at` bytes of `data`, then a broken connection."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        self.data, self.at = data, at
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data[: self.at]
+        raise httpx.RemoteProtocolError("peer closed connection")
+
+
+def test_stdout_resume_from_a_server_that_ignores_range_skips_what_was_sent() -> None:
+    from sora_cli.emulator.media import clip_bytes
+
+    video = clip_bytes("720x1280-10s.mp4")
+    half = len(video) // 2
+    length = {"content-length": str(len(video))}
+    got, ranges, error = _stdout_download(
+        [(200, _CutAt(video, half), length), (200, video, {})]  # Range ignored
+    )
+    assert error is None and got == video
+    assert ranges == [None, f"bytes={half}-"]
+
+
+def test_stdout_resume_answered_with_another_range_asks_for_the_whole_body() -> None:
+    from sora_cli.emulator.media import clip_bytes
+
+    video = clip_bytes("720x1280-10s.mp4")
+    half = len(video) // 2
+    length = {"content-length": str(len(video))}
+    elsewhere = {"content-range": f"bytes 0-{len(video) - 1}/{len(video)}"}
+    got, ranges, error = _stdout_download(
+        [(200, _CutAt(video, half), length), (206, video, elsewhere), (200, video, {})]
+    )
+    assert error is None and got == video
+    assert ranges == [None, f"bytes={half}-", None]
+
+
+@pytest.mark.parametrize("case", ["another size", "not an mp4 after 4 bytes"])
+def test_stdout_resume_never_splices_on_another_file(case: str) -> None:
+    from sora_cli import errors
+    from sora_cli.emulator.media import clip_bytes
+
+    video = clip_bytes("720x1280-10s.mp4")
+    length = {"content-length": str(len(video))}
+    if case == "another size":
+        answers = [(200, _CutAt(video, 1000), length), (200, video + b"x" * 1000, {})]
+        kept = video[:1000]
+    else:
+        page = b"<html>" + b"x" * len(video)
+        answers = [(200, _CutAt(page, 4), {"content-length": str(len(page))}), (200, page, {})]
+        kept = page[:4]  # the check stops it before a byte more
+    got, _, error = _stdout_download(answers)
+    assert isinstance(error, errors.BadContent)
+    assert error.hint and "stdout already had" in error.hint
+    assert got == kept  # nothing of the other file after what was already written
 
 
 def test_html_instead_of_mp4_leaves_nothing_at_the_final_path(cli: Cli, tmp_path: Path) -> None:
