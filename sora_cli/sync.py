@@ -287,7 +287,8 @@ def run_stream(
                     _follow(response, decoder, run, deadline, timeout)
                 except httpx.TransportError as exc:
                     if not decoder.link:  # with the link in hand, the rest is not needed
-                        if hung_up.is_set():
+                        # The timer, or a read timeout that ran past the deadline first.
+                        if hung_up.is_set() or time.monotonic() >= deadline:
                             raise _gave_up(run, timeout) from None
                         error = network_error(exc, f"{WHAT} ({response.request.url.host})")
                         raise _cut(run, decoder, error.message) from exc
