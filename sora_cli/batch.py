@@ -34,7 +34,6 @@ from sora_cli.jobs import (
     WaitCallbacks,
     intent_id,
     intent_row,
-    record_for,
 )
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
@@ -499,17 +498,7 @@ class BatchRunner:
                     shared.stop_creating = exc
                     self.observer.notice(f"{exc.message}: no more tasks will be created")
                 raise
-        record = record_for(
-            task,
-            profile=self.profile.name,
-            base_url=self.base_url,
-            prompt=line.prompt,
-            model=line.model,
-            size=line.size,
-            seconds=line.seconds,
-        )
-        record.batch_id, record.batch_key = self.batch_id, line.key
-        intent.created(record)
+        intent.created(task)
         self.observer.created(line, task.id, False)
         return task.id
 

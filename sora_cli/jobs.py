@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,28 +26,19 @@ def resume_command(task_id: str) -> str:
     return f"sora download {task_id} --wait"
 
 
-def record_for(
-    task: Task,
-    *,
-    profile: str,
-    base_url: str,
-    prompt: str,
-    model: str,
-    size: str,
-    seconds: int | str,
-) -> JobRecord:
-    """The journal row of a task the API just created (created_at: our clock, for ordering)."""
-    return JobRecord(
+def record_for(task: Task, like: JobRecord) -> JobRecord:
+    """The journal row of a task the API just created: what `like` (the row of its request)
+    says, updated with what the answer says (created_at: our clock, for ordering)."""
+    return replace(
+        like,
         id=task.id,
         kind="async",
-        profile=profile,
-        base_url=base_url,
-        model=task.model or model,
-        prompt=prompt,
-        size=task.size or size,
-        seconds=str(task.seconds or seconds or "") or None,
+        model=task.model or like.model,
+        size=task.size or like.size,
+        seconds=str(task.seconds or like.seconds or "") or None,
         status=task.status,
         progress=task.progress,
+        error=None,
         created_at=time.time(),
         expires_at=float(task.expires_at) if task.expires_at else None,
     )
@@ -80,10 +71,13 @@ class CreateIntent:
         """Record the intent: from here on a kill leaves a trace."""
         self.journal.record(self.row)
 
-    def created(self, record: JobRecord) -> None:
-        """The API answered with a task: its row replaces the intent."""
+    def created(self, task: Task) -> JobRecord:
+        """The API answered with a task: its row (the intent's, with the answer's news)
+        replaces the intent; returns it."""
+        record = record_for(task, self.row)
         self.journal.record(record)
         self.journal.delete(self.row.id)
+        return record
 
     def failed(self, exc: BaseException) -> None:
         """Keep the row as `unknown` where a task may exist, else drop it."""

@@ -149,20 +149,17 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
             exc.hint = "check the id (`sora list` shows the tasks this machine created)"
         raise
     task = polled.task
-    if journal.get(task_id) is None:
+    if journal.get(task_id) is None:  # made elsewhere: the journal learns it from the API
         from sora_cli.jobs import record_for
+        from sora_cli.journal import JobRecord
 
-        journal.record(
-            record_for(
-                task,
-                profile=rt.settings.profile.name,
-                base_url=rt.settings.base_url,
-                prompt=task.prompt or "",
-                model=task.model or "",
-                size=task.size or "",
-                seconds=task.seconds or "",
-            )
+        known = JobRecord(
+            id=task_id,
+            profile=rt.settings.profile.name,
+            base_url=rt.settings.base_url,
+            prompt=task.prompt,
         )
+        journal.record(record_for(task, known))
     journal.update(task_id, **journal_changes(task))
     return polled
 

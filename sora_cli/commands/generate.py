@@ -133,7 +133,6 @@ def run_generate(
         explain_lost_create,
         intent_row,
         raise_if_failed,
-        record_for,
     )
     from sora_cli.outputs import (
         check_stdout_target,
@@ -187,17 +186,7 @@ def run_generate(
             if shown is exc:
                 raise
             raise shown from None
-        intent.created(
-            record_for(
-                task,
-                profile=profile.name,
-                base_url=settings.base_url,
-                prompt=prompt,
-                model=model,
-                size=size,
-                seconds=seconds,
-            )
-        )
+        intent.created(task)
         rt.console.info(f"created task {task.id} ({model}, {size}, {seconds}s)")
         if no_wait:
             print_record_or(rt, journal, task.id, task.id)
