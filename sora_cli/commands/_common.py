@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sora_cli.completion import complete_profile, complete_seconds, complete_size
+from sora_cli.completion import (
+    complete_profile,
+    complete_seconds,
+    complete_size,
+    complete_task_id,
+)
 
 if TYPE_CHECKING:
     from sora_cli.api import VideosApi
@@ -80,6 +85,12 @@ OutputOpt = Annotated[
     ),
 ]
 
+TaskIdArg = Annotated[
+    str,
+    typer.Argument(
+        help="The task id (see `sora list`).", autocompletion=complete_task_id, metavar="ID"
+    ),
+]
 PromptArg = Annotated[
     str | None,
     typer.Argument(

@@ -19,21 +19,14 @@ from sora_cli.commands._common import (
     ProfileOpt,
     QuietOpt,
     Runtime,
+    TaskIdArg,
     TimeoutOpt,
     make_runtime,
 )
-from sora_cli.completion import complete_task_id
 
 
 def download(
-    task_id: Annotated[
-        str,
-        typer.Argument(
-            help="The task id (see `sora list`).",
-            autocompletion=complete_task_id,
-            metavar="ID",
-        ),
-    ],
+    task_id: TaskIdArg,
     output: OutputOpt = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for an unfinished task instead of exiting 6.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -29,9 +29,6 @@ from sora_cli.commands._common import (
     make_runtime,
 )
 from sora_cli.completion import complete_model
-
-if TYPE_CHECKING:
-    pass
 
 
 def generate(

@@ -16,10 +16,10 @@ from sora_cli.commands._common import (
     ProfileOpt,
     QuietOpt,
     Runtime,
+    TaskIdArg,
     TimeoutOpt,
     make_runtime,
 )
-from sora_cli.completion import complete_task_id
 
 if TYPE_CHECKING:
     from sora_cli.journal import JobRecord
@@ -27,14 +27,7 @@ if TYPE_CHECKING:
 
 
 def status(
-    task_id: Annotated[
-        str,
-        typer.Argument(
-            help="The task id (see `sora list`).",
-            autocompletion=complete_task_id,
-            metavar="ID",
-        ),
-    ],
+    task_id: TaskIdArg,
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Poll with a progress bar until the task ends.")
     ] = False,

@@ -71,7 +71,8 @@ def stream(
         float | None,
         typer.Option(
             "--timeout",
-            help="Seconds to follow the stream before giving up (exit 6) [default: 600].",
+            help="Seconds to follow the stream before giving up (exit 6) [default: config "
+            "`timeout`, else 600].",
             show_default=False,
         ),
     ] = None,
