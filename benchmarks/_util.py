@@ -1,13 +1,16 @@
-"""Helpers shared by the benchmark scripts: timing child processes and their peak memory."""
+"""Helpers shared by the benchmark scripts: timing child processes and their peak memory,
+and an emulator in its own process."""
 
 from __future__ import annotations
 
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -62,3 +65,16 @@ def median_run(argv: Sequence[str], repeat: int, env: dict[str, str] | None = No
 def verdict(ratio: float, target: float) -> str:
     """`ok` or `OVER` against a target."""
     return "ok" if ratio <= target else "OVER"
+
+
+@contextmanager
+def emulator(*flags: str) -> Iterator[str]:
+    """An emulator in its own process (no GIL shared with sora or curl); yields its base URL."""
+    argv = [sys.executable, "-m", "sora_cli.emulator", "--port", "0", *flags]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _util import verdict
+from _util import emulator, verdict
 
 KEY = "sk-emulator-bench"
 QUEUE_SECONDS = 1.0
@@ -41,75 +41,52 @@ def main() -> int:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     sora = shutil.which("sora") or sys.exit("sora is not installed in this environment")
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sora_cli.emulator",
-            "--port",
-            "0",
-            "--queue-seconds",
-            str(QUEUE_SECONDS),
-            "--gen-seconds",
-            str(args.gen_seconds),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert emulator.stdout is not None
-        base_url = emulator.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {**os.environ, "SORA_HOME": tmp, "SORA_BASE_URL": base_url, "SORA_API_KEY": KEY}
-            prompts = Path(tmp) / "prompts.txt"
-            prompts.write_text("".join(f"benchmark cat {i}\n" for i in range(args.tasks)))
-            out = Path(tmp) / "out"
-            out.mkdir()
-            batch = timed(
+    flags = ["--queue-seconds", str(QUEUE_SECONDS), "--gen-seconds", str(args.gen_seconds)]
+    with emulator(*flags) as base_url, tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SORA_HOME": tmp, "SORA_BASE_URL": base_url, "SORA_API_KEY": KEY}
+        prompts = Path(tmp) / "prompts.txt"
+        prompts.write_text("".join(f"benchmark cat {i}\n" for i in range(args.tasks)))
+        out = Path(tmp) / "out"
+        out.mkdir()
+        batch = timed(
+            [
+                sora,
+                "batch",
+                str(prompts),
+                "-O",
+                str(out),
+                "-q",
+                "--poll-interval",
+                "1",
+                "--timeout",
+                "3600",
+            ],
+            env,
+        )
+        assert len(list(out.glob("*.mp4"))) == args.tasks
+        task_id = subprocess.run(
+            [sora, "generate", "one more", "--no-download", "-q", "--poll-interval", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        one_download = timed([sora, "download", task_id, "-o", str(Path(tmp) / "x.mp4"), "-q"], env)
+        naive = 0.0
+        for i in range(args.naive_sample):
+            naive += timed(
                 [
                     sora,
-                    "batch",
-                    str(prompts),
-                    "-O",
-                    str(out),
+                    "generate",
+                    f"naive {i}",
                     "-q",
                     "--poll-interval",
                     "1",
-                    "--timeout",
-                    "3600",
+                    "-o",
+                    str(Path(tmp) / f"naive-{i}.mp4"),
                 ],
                 env,
             )
-            assert len(list(out.glob("*.mp4"))) == args.tasks
-            task_id = subprocess.run(
-                [sora, "generate", "one more", "--no-download", "-q", "--poll-interval", "1"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            one_download = timed(
-                [sora, "download", task_id, "-o", str(Path(tmp) / "x.mp4"), "-q"], env
-            )
-            naive = 0.0
-            for i in range(args.naive_sample):
-                naive += timed(
-                    [
-                        sora,
-                        "generate",
-                        f"naive {i}",
-                        "-q",
-                        "--poll-interval",
-                        "1",
-                        "-o",
-                        str(Path(tmp) / f"naive-{i}.mp4"),
-                    ],
-                    env,
-                )
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
     ideal = QUEUE_SECONDS + args.gen_seconds + one_download
     naive_total = naive / max(args.naive_sample, 1) * args.tasks
     ratio = batch / ideal

@@ -14,41 +14,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _util import median_run, verdict
+from _util import emulator, median_run, verdict
 
 KEY = "sk-emulator-bench"
 
 
-@contextmanager
-def emulator(video_bytes: int | None) -> Iterator[str]:
-    """An emulator in its own process (no GIL shared with anyone); yields its base URL."""
-    argv = [
-        sys.executable,
-        "-m",
-        "sora_cli.emulator",
-        "--port",
-        "0",
-        "--queue-seconds",
-        "0",
-        "--gen-seconds",
-        "0.2",
-        "--poll-after-ms",
-        "100",
-    ]
+def bench_emulator(video_bytes: int | None) -> AbstractContextManager[str]:
+    """The emulator with instant queueing, short generation and fast polls."""
+    flags = ["--queue-seconds", "0", "--gen-seconds", "0.2", "--poll-after-ms", "100"]
     if video_bytes:
-        argv += ["--video-bytes", str(video_bytes)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        flags += ["--video-bytes", str(video_bytes)]
+    return emulator(*flags)
 
 
 def make_task(sora: str, env: dict[str, str]) -> str:
@@ -75,7 +55,7 @@ def main() -> int:
     size = args.mib * 1024 * 1024
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.mp4"
-        with emulator(size) as base_url:
+        with bench_emulator(size) as base_url:
             env = {**os.environ, "SORA_HOME": tmp, "SORA_BASE_URL": base_url, "SORA_API_KEY": KEY}
             task_id = make_task(sora, env)
             url = f"{base_url}/videos/{task_id}/content"
@@ -88,7 +68,7 @@ def main() -> int:
                 [sora, "download", task_id, "-o", str(out), "--force", "-q"], args.repeat, env
             )
             assert out.stat().st_size == size
-        with emulator(None) as base_url:
+        with bench_emulator(None) as base_url:
             env = {**env, "SORA_BASE_URL": base_url}
             small_id = make_task(sora, env)
             fixed = median_run(
