@@ -117,30 +117,21 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
     paths = resolve_paths(env)
     config = ConfigFile.load(paths.config_file, lenient=True)
 
-    in_file = f"config file {paths.config_file}"
-    profile_name, profile_source = _first(
-        (overrides.profile, "--profile"),
-        (env.get(ENV_PROFILE), f"environment variable {ENV_PROFILE}"),
-    )
-    if profile_name is None:
-        profile_name, profile_source = _file_value(config, "profile"), in_file
+    def layered(flag: Any, flag_name: str, env_name: str, key: str) -> tuple[Any, str | None]:
+        """flag > environment > file for one key; the file is asked only when needed."""
+        value, source = _first(
+            (flag, flag_name), (env.get(env_name), f"environment variable {env_name}")
+        )
+        if value is None:
+            value = _file_value(config, key)
+            source = f"config file {paths.config_file}" if value is not None else None
+        return value, source
+
+    profile_name, profile_source = layered(overrides.profile, "--profile", ENV_PROFILE, "profile")
     with _named(profile_source):
         profile = get_profile(profile_name or DEFAULT_PROFILE)
-
-    api_key, key_source = _first(
-        (overrides.api_key, "--api-key"),
-        (env.get(ENV_API_KEY), f"environment ({ENV_API_KEY})"),
-    )
-    if api_key is None:
-        api_key, key_source = _first(
-            (_file_value(config, "api_key"), f"config file ({paths.config_file})")
-        )
-    base_url, base_url_source = _first(
-        (overrides.base_url, "--base-url"),
-        (env.get(ENV_BASE_URL), f"environment variable {ENV_BASE_URL}"),
-    )
-    if base_url is None:
-        base_url, base_url_source = _file_value(config, "base_url"), in_file
+    api_key, key_source = layered(overrides.api_key, "--api-key", ENV_API_KEY, "api_key")
+    base_url, base_url_source = layered(overrides.base_url, "--base-url", ENV_BASE_URL, "base_url")
     with _named(base_url_source):
         base_url = check_base_url(base_url or profile.base_url)
     poll_interval = (

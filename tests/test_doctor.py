@@ -32,7 +32,7 @@ def test_all_checks_pass_against_the_emulator(cli: Cli) -> None:
     assert [line.split("\t")[0] for line in lines[1:]] == NAMES
     assert all(line.split("\t")[1] == "ok" for line in lines[1:])
     assert "\x1b[" not in result.stdout  # plain text when stdout is not a terminal
-    assert "sk-…" in result.stdout and "environment (SORA_API_KEY)" in result.stdout
+    assert "sk-…" in result.stdout and "environment variable SORA_API_KEY" in result.stdout
     # the probe is one free status query; nothing was created
     stats = cli.stats()
     (probe,) = requests_for(stats, "status")
