@@ -11,9 +11,9 @@ when it builds the command tree, and real annotations cost nothing to evaluate.
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -170,35 +170,22 @@ def _plain_help(text: str) -> str:
 
 @contextmanager
 def fast_completion() -> Iterator[None]:
-    """Make Typer's completion path cheap and exact for this app, for one completion run.
+    """Keep Typer's completion path cheap and exact for this app, for one completion run.
 
-    1. Typer 0.29 coerces every parameter through a pydantic TypeAdapter, even while
-       completing (resilient parsing), and importing pydantic alone costs ~60 ms: more than
-       half the budget. Completion never runs a command, and our callbacks read raw strings
-       from `ctx.params`, so resilient parsing skips the coercion.
-    2. The zsh/fish/PowerShell formatters pass help texts through `rich_render_text`, which
-       imports all of rich and drops anything in brackets (`[env: SORA_DEBUG]`). The app
-       runs with `rich_markup_mode=None`: its help texts are plain, so they pass unchanged.
+    The zsh/fish/PowerShell formatters pass help texts through `rich_render_text`, which
+    imports all of rich and drops anything in brackets (`[env: SORA_DEBUG]`). The app runs
+    with `rich_markup_mode=None`: its help texts are plain, so they pass unchanged.
 
-    Both touch Typer internals (Typer is pinned `<0.30`); tests/test_completion.py fails if
-    either stops working.
+    This touches a Typer internal (Typer is pinned `<0.29`, DESIGN "Packages");
+    tests/test_completion.py fails if it stops working.
     """
-    from typer import _completion_classes, core
+    from typer import _completion_classes
 
-    original_process: Callable[..., Any] = core._TyperParameter.process_value
     original_sanitize = _completion_classes._sanitize_help_text
-
-    def process_value(self: Any, ctx: Any, value: Any) -> Any:
-        if ctx.resilient_parsing:
-            return value
-        return original_process(self, ctx, value)
-
-    core._TyperParameter.process_value = process_value  # type: ignore[method-assign]
     _completion_classes._sanitize_help_text = _plain_help
     try:
         yield
     finally:
-        core._TyperParameter.process_value = original_process  # type: ignore[method-assign]
         _completion_classes._sanitize_help_text = original_sanitize
 
 

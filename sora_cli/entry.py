@@ -12,12 +12,6 @@ def main() -> None:
 
         sys.stdout.write(f"sora-cli {__version__}\n")
         return
-    # Typer 0.29 coerces every parameter through pydantic, whose first use scans every
-    # installed package's entry points for pydantic plugins: ~50 ms of each run, for
-    # plugins sora never uses. The documented switch turns that scan off.
-    import os
-
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from sora_cli.app import main as run_app
 
     try:

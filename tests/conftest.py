@@ -11,11 +11,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sora_cli import constants
 from sora_cli.commands._common import DEBUG_STATE
 from sora_cli.emulator import Emulator, EmulatorConfig
 from tests.helpers import TEST_KEY, Cli
+
+# One Hypothesis profile for the suite, loaded before any test module is collected. No check
+# here is tied to wall time: on a fresh clone Hypothesis spends seconds on its first draw
+# (collecting constants, with no `.hypothesis/` yet), and a busy 2-core CI machine is slower
+# still, so `too_slow` and per-example deadlines would fail the first run at random.
+# Examples are also derived from the test itself (no random seed per run), so a failure
+# reproduces on the next run and CI never draws an input nobody saw locally.
+settings.register_profile(
+    "sora",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+    database=None,
+)
+settings.load_profile("sora")
 
 
 @pytest.fixture(autouse=True)
