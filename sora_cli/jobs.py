@@ -26,9 +26,14 @@ def resume_command(task_id: str) -> str:
     return f"sora download {task_id} --wait"
 
 
-def record_for(task: Task, like: JobRecord) -> JobRecord:
+def record_for(task: Task, like: JobRecord, link_ttl: float | None = None) -> JobRecord:
     """The journal row of a task the API just created: what `like` (the row of its request)
-    says, updated with what the answer says (created_at: our clock, for ordering)."""
+    says, updated with what the answer says (created_at: our clock, for ordering). Without
+    an `expires_at` in the answer, the model's link lifetime (catalog) dates the expiry."""
+    now = time.time()
+    expires_at = float(task.expires_at) if task.expires_at else None
+    if expires_at is None and link_ttl is not None:
+        expires_at = float(task.created_at or now) + link_ttl
     return replace(
         like,
         id=task.id,
@@ -39,8 +44,8 @@ def record_for(task: Task, like: JobRecord) -> JobRecord:
         status=task.status,
         progress=task.progress,
         error=None,
-        created_at=time.time(),
-        expires_at=float(task.expires_at) if task.expires_at else None,
+        created_at=now,
+        expires_at=expires_at,
     )
 
 
@@ -71,10 +76,10 @@ class CreateIntent:
         """Record the intent: from here on a kill leaves a trace."""
         self.journal.record(self.row)
 
-    def created(self, task: Task) -> JobRecord:
+    def created(self, task: Task, link_ttl: float | None = None) -> JobRecord:
         """The API answered with a task: its row (the intent's, with the answer's news)
         replaces the intent; returns it."""
-        record = record_for(task, self.row)
+        record = record_for(task, self.row, link_ttl)
         self.journal.record(record)
         self.journal.delete(self.row.id)
         return record
@@ -123,8 +128,8 @@ def intent_row(
     base_url: str,
     prompt: str,
     model: str,
-    size: str,
-    seconds: int,
+    size: str | None,
+    seconds: int | None,
     batch_id: str | None = None,
     batch_key: str | None = None,
 ) -> JobRecord:
@@ -137,7 +142,7 @@ def intent_row(
         model=model,
         prompt=prompt,
         size=size,
-        seconds=str(seconds),
+        seconds=str(seconds) if seconds is not None else None,
         status=CREATING,
         created_at=time.time(),
         batch_id=batch_id,

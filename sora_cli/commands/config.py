@@ -171,14 +171,25 @@ def _effective(name: str, secret: bool) -> str:
     if name == "api_key" and not settings.api_key:
         return "no API key is configured anywhere"
     value: Any = {"profile": settings.profile.name}.get(name, getattr(settings, name))
-    shown = redact(value) if secret else value
     env = _env_override(name)
     if env:
         source = f"from {env}"
+    elif name in ("size", "seconds") and value is None:
+        try:  # the default model's own default
+            choice = settings.profile.choose(settings.model, None, None)
+        except SoraError:
+            return f"no default applies in the {settings.profile.name} profile"
+        value = choice.size if name == "size" else choice.seconds
+        if value is None:
+            return f"the {settings.profile.name} profile sends none (the server decides)"
+        source = f"the default of {choice.entry.name} in the {settings.profile.name} profile"
     elif name in ("model", "size", "seconds", "base_url"):
+        if not value:
+            return f"the {settings.profile.name} profile has none: it must be given"
         source = f"the {settings.profile.name} profile's default"
     else:
         source = "the default"
+    shown = redact(value) if secret else value
     return f"sora uses {shown} ({source})"
 
 
