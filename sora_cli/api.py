@@ -10,7 +10,14 @@ from urllib.parse import quote
 import httpx
 
 from sora_cli import constants, errors
-from sora_cli.client import CREATE_POLICY, AsyncHttpCore, HttpCore, PauseGate, Response
+from sora_cli.client import (
+    CREATE_POLICY,
+    AsyncHttpCore,
+    HttpCore,
+    PauseGate,
+    Response,
+    RetryPolicy,
+)
 from sora_cli.models import Task
 
 CREATE_WHAT = "the API (create)"
@@ -201,6 +208,20 @@ class VideosApi:
         if task.url:
             return str(self.core.url(task.url))
         return str(self.core.url(task_path(task.id, "/content")))
+
+
+def served_models(core: HttpCore, policy: RetryPolicy | None = None) -> list[str]:
+    """The model ids `GET /models` lists (OpenAI's list shape; free to ask). A server that
+    does not answer it raises as any request does; an answer without a list is BadContent."""
+    options: dict[str, Any] = {"what": "the API (models)"}
+    if policy is not None:
+        options["policy"] = policy
+    data = core.request("GET", "models", **options).data
+    items = data.get("data") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise errors.BadContent("GET /models answered something that is not a list of models")
+    ids = [item.get("id") if isinstance(item, dict) else item for item in items]
+    return [i for i in ids if isinstance(i, str) and i]
 
 
 class AsyncVideosApi:

@@ -298,7 +298,7 @@ def raise_if_failed(task: Task) -> None:
         )
     if task.state is TaskState.EXPIRED:
         raise errors.NotFound(
-            f"task {task.id} has expired; the API keeps tasks and videos for 24 hours",
+            f"task {task.id} has expired; its video is no longer kept",
             hint="create it again with `sora generate`",
             task_id=task.id,
         )

@@ -140,8 +140,8 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
         if record and record.expires_at and record.expires_at <= time.time():
             journal.update(task_id, status="expired")
             raise NotFound(
-                f"task {task_id} expired at {format_time(record.expires_at)}; the API keeps "
-                "tasks and videos for 24 hours",
+                f"task {task_id} expired at {format_time(record.expires_at)}; its video is no "
+                "longer kept",
                 hint="create it again with `sora generate`",
                 task_id=task_id,
             ) from exc
