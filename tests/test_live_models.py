@@ -218,3 +218,23 @@ price_per_second = 0.05
     assert {"seconds": 8, "size": "1280x720", "usd": 0.4} in model["prices_usd"]
     refused = bare_cli("generate", "x", "--profile", "gw", "-d", "5", "--api-key", "k")
     assert refused.exit_code == 2 and "use one of: 4, 8" in refused.stderr
+
+
+def test_config_set_knows_the_files_user_profiles(bare_cli: Cli, sora_home: Path) -> None:
+    _config(sora_home, '[profiles.gw]\nbase_url = "https://gw.example.com/v1"\n')
+    assert bare_cli("config", "set", "profile", "gw").exit_code == 0
+    assert bare_cli("config", "set", "model", "anything-goes").exit_code == 0  # a gateway's
+    refused = bare_cli("config", "set", "profile", "nope")
+    assert refused.exit_code == 2 and "gw" in refused.stderr
+    assert bare_cli("config", "set", "profile", "laozhang").exit_code == 0
+    assert bare_cli("config", "set", "model", "muse").exit_code == 0
+    assert bare_cli("config", "set", "seconds", "30").exit_code == 0  # Muse makes 30 s
+
+
+def test_a_seven_day_link_shows_days_left() -> None:
+    import time
+
+    from sora_cli.commands._flow import time_left
+
+    assert time_left(time.time() + 7 * 86400 - 60) == "6d 23h"
+    assert time_left(time.time() + 3 * 3600 + 120).startswith("3h 0")

@@ -57,8 +57,15 @@ def _validate(key: str, value: Any, config: Any) -> Any:
         value = CONFIG_KEYS[key].parse(value)
     except ValueError as exc:
         raise UsageError(f"bad value for {key}: {exc}") from None
-    # size, seconds and model are checked against the profile the file chooses.
-    profile = get_profile(value if key == "profile" else config.values.get("profile", "laozhang"))
+    # size, seconds and model are checked against the profile the file chooses (a
+    # [profiles.NAME] of the file included).
+    from sora_cli.config_file import USER_PROFILES_TABLE
+    from sora_cli.user_profiles import load_user_profiles
+
+    user = load_user_profiles(config.path, config.text, config.data.get(USER_PROFILES_TABLE))
+    profile = get_profile(
+        value if key == "profile" else config.values.get("profile", "laozhang"), user
+    )
     if key == "size":
         value = profile.check_size(value)
     elif key == "seconds":
