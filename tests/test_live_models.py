@@ -238,3 +238,21 @@ def test_a_seven_day_link_shows_days_left() -> None:
 
     assert time_left(time.time() + 7 * 86400 - 60) == "6d 23h"
     assert time_left(time.time() + 3 * 3600 + 120).startswith("3h 0")
+
+
+def test_batch_lines_name_a_model_and_the_plan_prices_muse(cli: Cli, tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(
+        '{"prompt": "a", "model": "muse", "seconds": 20}\n'
+        '{"prompt": "b", "model": "muse-video-60s"}\n'
+        '{"prompt": "c"}\n'
+    )
+    result = cli("batch", str(prompts), "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["lines"] == 3 and plan["estimated_cost_usd"] == pytest.approx(0.55 + 1.55 + 0.15)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "a", "model": "muse", "seconds": 15}\n')
+    refused = cli("batch", str(bad), "--dry-run")
+    assert refused.exit_code == 2 and "15 s is not offered by muse-video" in refused.stderr
+    assert cli.stats()["requests"] == []
