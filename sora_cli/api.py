@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -57,6 +59,12 @@ class CreateRequest:
     last_frame: ImageUpload | None = None  # Muse: the end frame (`last_frame`)
     extend_url: str | None = None  # Muse: the finished video to continue (`video_url`)
     body: str = "multipart"  # or "json" (gateways that take JSON only)
+    # Ark dialect only (Seedance): the OpenAI-format body has no place for these.
+    reference_images: tuple[ImageUpload, ...] = ()
+    ratio: str | None = None  # None: the size's ratio
+    resolution: str | None = None  # None: the size's resolution
+    generate_audio: bool | None = None  # None: the API's default
+    seed: int | None = None
 
     def _values(self) -> list[tuple[str, str]]:
         values = [("model", self.model), ("prompt", self.prompt)]
@@ -102,14 +110,18 @@ class Polled:
     @classmethod
     def from_response(cls, response: Response) -> Polled:
         """Parse a status answer and its `openai-poll-after-ms` header."""
-        poll_after: float | None = None
-        hint = response.headers.get("openai-poll-after-ms")
-        if hint:
-            try:
-                poll_after = max(constants.MIN_SERVER_POLL_DELAY, float(hint) / 1000)
-            except ValueError:
-                poll_after = None
-        return cls(Task.from_json(response.data), poll_after)
+        return cls(Task.from_json(response.data), poll_after_hint(response))
+
+
+def poll_after_hint(response: Response) -> float | None:
+    """The server's `openai-poll-after-ms` hint in seconds (floored), or None."""
+    hint = response.headers.get("openai-poll-after-ms")
+    if not hint:
+        return None
+    try:
+        return max(constants.MIN_SERVER_POLL_DELAY, float(hint) / 1000)
+    except ValueError:
+        return None
 
 
 def may_have_reached_server(exc: errors.NetworkError) -> bool:
@@ -155,6 +167,25 @@ def unavailable_model(
     )
 
 
+@contextmanager
+def explained_create_errors(model: str, successor: str | None) -> Iterator[None]:
+    """Around a create call: a model the server calls retired or unserved becomes
+    `ModelUnavailable` (naming `successor` when the answer names none), and a failure after
+    which a task may exist says so (it is never retried: resubmits are charged)."""
+    try:
+        yield
+    except errors.ApiError as exc:
+        gone = unavailable_model(exc, model, successor)
+        if gone is not None:
+            raise gone from exc
+        if isinstance(exc, errors.NetworkError):
+            explain_create_failure(exc)
+        raise
+    except errors.NetworkError as exc:
+        explain_create_failure(exc)
+        raise
+
+
 def created_task(response: Response) -> Task:
     """The task of a 2xx create answer. One that cannot be read may still be a paid task:
     the error says so, with the id when the answer had one."""
@@ -185,19 +216,9 @@ class VideosApi:
         refused, 429, 503); the Idempotency-Key is shared by those retries. A model the
         server calls retired or unserved is `ModelUnavailable` (naming `successor` when the
         answer names none)."""
-        try:
+        with explained_create_errors(request.model, successor):
             response = self.core.request("POST", "videos", **request.request_options())
             return created_task(response)
-        except errors.ApiError as exc:
-            gone = unavailable_model(exc, request.model, successor)
-            if gone is not None:
-                raise gone from exc
-            if isinstance(exc, errors.NetworkError):
-                explain_create_failure(exc)
-            raise
-        except errors.NetworkError as exc:
-            explain_create_failure(exc)
-            raise
 
     def retrieve(self, task_id: str) -> Polled:
         """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
@@ -205,9 +226,18 @@ class VideosApi:
 
     def content_url(self, task: Task) -> str:
         """The status `url` (full URL or path) or the documented content route."""
-        if task.url:
-            return str(self.core.url(task.url))
-        return str(self.core.url(task_path(task.id, "/content")))
+        return content_url(self.core, task)
+
+    def fallback_url(self, task: Task) -> str | None:
+        """None: the content route is already the only source."""
+        return None
+
+
+def content_url(core: HttpCore | AsyncHttpCore, task: Task) -> str:
+    """The status `url` (full URL or path) or the documented content route."""
+    if task.url:
+        return str(core.url(task.url))
+    return str(core.url(task_path(task.id, "/content")))
 
 
 def served_models(core: HttpCore, policy: RetryPolicy | None = None) -> list[str]:
@@ -234,23 +264,21 @@ class AsyncVideosApi:
         self, request: CreateRequest, gate: PauseGate | None = None, successor: str | None = None
     ) -> Task:
         """Like `VideosApi.create`; `gate` shares Retry-After pauses between creates."""
-        try:
+        with explained_create_errors(request.model, successor):
             response = await self.core.request(
                 "POST", "videos", gate=gate, **request.request_options()
             )
             return created_task(response)
-        except errors.ApiError as exc:
-            gone = unavailable_model(exc, request.model, successor)
-            if gone is not None:
-                raise gone from exc
-            if isinstance(exc, errors.NetworkError):
-                explain_create_failure(exc)
-            raise
-        except errors.NetworkError as exc:
-            explain_create_failure(exc)
-            raise
 
     async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
         """Like `VideosApi.retrieve`."""
         response = await self.core.request("GET", task_path(task_id), what=STATUS_WHAT, gate=gate)
         return Polled.from_response(response)
+
+    def content_url(self, task: Task) -> str:
+        """Like `VideosApi.content_url`."""
+        return content_url(self.core, task)
+
+    def fallback_url(self, task: Task) -> str | None:
+        """Like `VideosApi.fallback_url`."""
+        return None

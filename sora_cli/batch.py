@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sora_cli import errors
-from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, task_path
+from sora_cli.api import CreateRequest, ImageUpload
 from sora_cli.batch_input import BatchLine
+from sora_cli.catalog import Choice, ModelEntry, shape_for
 from sora_cli.client import HttpCore, PauseGate
+from sora_cli.dialects import AsyncVideoApi
 from sora_cli.download import download_file
 from sora_cli.exit_codes import ExitCode, exit_code_for
 from sora_cli.jobs import (
@@ -32,6 +34,7 @@ from sora_cli.jobs import (
     CreateIntent,
     PollTracker,
     WaitCallbacks,
+    fetch_with_fallback,
     intent_id,
     intent_row,
 )
@@ -233,7 +236,7 @@ class BatchRunner:
         lines: list[BatchLine],
         profile: Profile,
         base_url: str,
-        api: AsyncVideosApi,
+        api: AsyncVideoApi,
         downloads: HttpCore,
         journal: Journal,
         options: BatchOptions,
@@ -384,7 +387,7 @@ class BatchRunner:
                 f"{dest} already exists (use --force to overwrite)", task_id=task_id
             )
         if not (ours and dest.exists()):
-            url = self.api.core.url(task.url or task_path(task_id, "/content"))
+            primary, fallback = self.api.content_url(task), self.api.fallback_url(task)
             stop = threading.Event()
 
             def check_stop(done: int, total: int | None) -> None:
@@ -395,8 +398,12 @@ class BatchRunner:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 async with shared.download:
                     await _in_daemon_thread(
-                        lambda: download_file(
-                            self.downloads, str(url), dest, on_progress=check_stop
+                        lambda: fetch_with_fallback(
+                            primary,
+                            fallback,
+                            lambda url: download_file(
+                                self.downloads, url, dest, on_progress=check_stop
+                            ),
                         )
                     )
             except asyncio.CancelledError:
@@ -474,8 +481,17 @@ class BatchRunner:
         if line.image:
             image = await asyncio.to_thread(self.load_image, line.image, line.size or "")
         entry = self.profile.entry(line.model)
+        ratio, resolution = self._shape(entry, line)
         request = CreateRequest(
-            line.prompt, line.model, line.size, line.seconds, image, key, body=self.profile.body
+            line.prompt,
+            line.model,
+            line.size,
+            line.seconds,
+            image,
+            key,
+            body=self.profile.body,
+            ratio=ratio,
+            resolution=resolution,
         )
         async with shared.create:
             if shared.stop_creating is not None or line.model in shared.gone_models:
@@ -494,6 +510,7 @@ class BatchRunner:
                     seconds=line.seconds,
                     batch_id=self.batch_id,
                     batch_key=line.key,
+                    estimated_usd=self.profile.price(line.model, line.size, line.seconds),
                 ),
             )
             intent.begin()
@@ -517,6 +534,16 @@ class BatchRunner:
         intent.created(task, link_ttl=entry.link_ttl if entry else None)
         self.observer.created(line, task.id, False)
         return task.id
+
+    @staticmethod
+    def _shape(entry: ModelEntry | None, line: BatchLine) -> tuple[str | None, str | None]:
+        """The ratio a model needs with a frame image (Seedance 2.5: adaptive), else the
+        size's own (None)."""
+        if entry is None or not line.image:
+            return None, None
+        choice = Choice(entry, line.model, line.seconds, line.size)
+        shape = shape_for(choice, None, None, frames=True)
+        return shape.ratio, shape.resolution
 
     async def _wait(self, line: BatchLine, task_id: str, shared: _Shared) -> Task:
         poll_interval, timeout = self.options.poll_interval, self.options.timeout

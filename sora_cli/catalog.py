@@ -61,6 +61,15 @@ class ModelEntry:
     aliases: tuple[str, ...] = ()
     extra_ids: frozenset[str] = field(default_factory=frozenset)  # dated snapshots
     checked: bool = True  # False: anything goes (a model the catalog does not know)
+    price_estimated: bool = False  # True: `prices` are our estimate, not a published price
+    # Token-billed models (Ark): USD per million tokens, to turn a task's `usage` into the
+    # charge; None: unknown (the tokens are still shown).
+    usd_per_million_tokens: float | None = None
+    # Create options beyond prompt/size/seconds/frames that the model takes, by flag name
+    # (`ratio`, `resolution`, `audio`, `seed`, `ref-image`): the Ark dialect's.
+    options: frozenset[str] = frozenset()
+    # Frame images need `ratio: "adaptive"`: a concrete ratio is refused (Seedance 2.5).
+    frames_need_adaptive_ratio: bool = False
 
     @classmethod
     def unchecked(cls, name: str) -> ModelEntry:
@@ -101,6 +110,12 @@ class ModelEntry:
                 return round(rule.per_video + rule.per_second * (seconds or 0), 4)
         return None
 
+    def charge(self, total_tokens: int | None) -> float | None:
+        """USD for a task that reported `total_tokens`, or None when the rate is unknown."""
+        if total_tokens is None or self.usd_per_million_tokens is None:
+            return None
+        return round(total_tokens * self.usd_per_million_tokens / 1_000_000, 4)
+
     def state_text(self) -> str:
         """`live`, or `retired since DATE -> SUCCESSOR`."""
         if not self.is_retired:
@@ -124,7 +139,7 @@ class ModelEntry:
             if rule.sizes is not None:
                 where.append("/".join(sorted(rule.sizes)))
             parts.append(amount + (f" ({', '.join(where)})" if where else ""))
-        return "; ".join(parts)
+        return "; ".join(parts) + (" (estimate)" if self.price_estimated else "")
 
 
 @dataclass(frozen=True)
@@ -150,7 +165,9 @@ class Choice:
             parts.append(f"{self.seconds}s")
         price = self.price
         if price is not None:
-            parts.append(f"${price:.2f}")
+            parts.append(
+                f"~${price:.2f} estimated" if self.entry.price_estimated else f"${price:.2f}"
+            )
         elif not self.entry.checked or not self.entry.prices:
             parts.append("price unknown")
         return ", ".join(parts)
@@ -257,3 +274,116 @@ OPENAI_SORA_2_PRO = ModelEntry(
     retired_since=SORA_RETIRED,
     extra_ids=frozenset({"sora-2-pro-2025-10-06"}),
 )
+
+# Seedance (Volcengine Ark task format, reference/live-video-apis.md section 3): a video is
+# asked for as `ratio` + `resolution`, so each size the tool offers maps to that pair. The
+# pixel sizes are the nominal ones of each ratio and resolution [I]; `--ratio` and
+# `--resolution` reach the rest (4:3, 3:4, 21:9, adaptive).
+ARK_SHAPES: dict[str, tuple[str, str]] = {
+    "864x480": ("16:9", "480p"),
+    "480x864": ("9:16", "480p"),
+    "1280x720": ("16:9", "720p"),
+    "720x1280": ("9:16", "720p"),
+    "960x960": ("1:1", "720p"),
+    "1920x1080": ("16:9", "1080p"),
+    "1080x1920": ("9:16", "1080p"),
+}
+ARK_RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive")
+ARK_RESOLUTIONS = ("480p", "720p", "1080p")
+ARK_FPS = 24
+ARK_OPTIONS = frozenset({"ratio", "resolution", "audio", "seed", "ref-image"})
+_SEEDANCE_20_SECONDS = tuple(range(4, 16))  # the 2.0 family: whole seconds 4-15
+_SEEDANCE_25_SECONDS = tuple(range(4, 31))  # 2.5: up to 30 (its own default, -1, is not sent)
+
+
+def ark_tokens_per_second(size: str) -> int:
+    """Ark's video token count for one second at `size`: width x height x fps / 1024 [I]."""
+    width, height = (int(n) for n in size.split("x"))
+    return width * height * ARK_FPS // 1024
+
+
+def _ark_prices(usd_per_million_tokens: float) -> tuple[PriceRule, ...]:
+    """Per-second estimates from a token rate, one rule per resolution (tokens scale with
+    pixels, and a resolution's sizes have about the same pixel count)."""
+    rules = []
+    for resolution in ARK_RESOLUTIONS:
+        sizes = [s for s, (_, r) in ARK_SHAPES.items() if r == resolution]
+        per_second = ark_tokens_per_second(sizes[0]) * usd_per_million_tokens / 1e6
+        rules.append(PriceRule(sizes=frozenset(sizes), per_second=round(per_second, 4)))
+    return tuple(rules)
+
+
+def _seedance(
+    model_id: str, seconds: tuple[int, ...], rate: float | None, **extra: bool
+) -> ModelEntry:
+    return ModelEntry(
+        name=model_id,
+        durations=tuple((s, model_id) for s in seconds),
+        default_seconds=5,
+        sizes=tuple(ARK_SHAPES),
+        prices=_ark_prices(rate) if rate is not None else (),
+        price_estimated=True,
+        usd_per_million_tokens=rate,
+        image_policy="none",  # frames are references; the ratio follows the request
+        last_frame=True,
+        options=ARK_OPTIONS,
+        link_ttl=DAY,  # the signed `content.video_url` lives about 24 h
+        give_up_after=30 * 60.0,  # [I] no documented figure; 2.0 clips take minutes
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# Billed by tokens (a pre-charge, then a settlement), so there is no published per-clip
+# price. The rates below are estimates derived from the reseller's guide (2026-10-31):
+# Seedance 2.0 720p about $0.86 per 5 s and 2.0 mini about $0.43 per 5 s, at 21,600 tokens
+# per second of 1280x720: about $7.96 and $3.98 per million tokens. Fast and 2.5: unknown [?].
+SEEDANCE_20 = _seedance("doubao-seedance-2-0-260128", _SEEDANCE_20_SECONDS, 7.963)
+SEEDANCE_20_FAST = _seedance("doubao-seedance-2-0-fast-260128", _SEEDANCE_20_SECONDS, None)
+SEEDANCE_20_MINI = _seedance("doubao-seedance-2-0-mini-260615", _SEEDANCE_20_SECONDS, 3.981)
+# 2.5: first frame, first+last frame, edit and extend need `ratio: "adaptive"` (APIYI's
+# note on the same Ark route); a concrete ratio is answered 400.
+SEEDANCE_25 = _seedance(
+    "doubao-seedance-2-5-260628", _SEEDANCE_25_SECONDS, None, frames_need_adaptive_ratio=True
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The ratio and resolution a create call sends (Ark), and the size they make (None:
+    one the catalog has no size for, so no price either)."""
+
+    choice: Choice
+    ratio: str | None
+    resolution: str | None
+
+
+def shape_for(choice: Choice, ratio: str | None, resolution: str | None, frames: bool) -> Shape:
+    """`--ratio` / `--resolution` over the size's own, checked; a model whose frame images
+    need `ratio: "adaptive"` gets it (and a concrete ratio with frames is refused before
+    paying, as the API would refuse it)."""
+    from dataclasses import replace
+
+    entry = choice.entry
+    if ratio is not None and ratio not in ARK_RATIOS:
+        raise UsageError(
+            f"ratio {ratio!r} is not offered", hint=f"use one of: {', '.join(ARK_RATIOS)}"
+        )
+    if resolution is not None and resolution.lower() not in ARK_RESOLUTIONS:
+        raise UsageError(
+            f"resolution {resolution!r} is not offered",
+            hint=f"use one of: {', '.join(ARK_RESOLUTIONS)}",
+        )
+    resolution = resolution.lower() if resolution else None
+    if entry.frames_need_adaptive_ratio and frames:
+        if ratio not in (None, "adaptive"):
+            raise UsageError(
+                f"{entry.name} takes frame images only with ratio adaptive, not {ratio}",
+                hint="drop --ratio (sora sends adaptive), or drop the frame images",
+            )
+        ratio = "adaptive"
+    if ratio is None and resolution is None:
+        return Shape(choice, None, None)
+    base_ratio, base_resolution = ARK_SHAPES.get(choice.size or "", (None, None))
+    wanted = (ratio or base_ratio, resolution or base_resolution)
+    size = next((s for s, shape in ARK_SHAPES.items() if shape == wanted), None)
+    return Shape(replace(choice, size=size), wanted[0], wanted[1])

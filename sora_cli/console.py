@@ -154,7 +154,11 @@ class _RichTask:
         self._bar = self._progress.add_task("starting", total=100, task_id=task_id)
 
     def update(self, task: Task) -> None:
-        self._progress.update(self._bar, description=task.status, completed=task.progress or 0)
+        # No percentage from the API (Ark): a pulsing bar and the elapsed time, not "0%".
+        total = None if task.progress is None else 100
+        self._progress.update(
+            self._bar, description=task.status, completed=task.progress or 0, total=total
+        )
 
     def close(self) -> None:
         self._progress.stop()

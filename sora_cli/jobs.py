@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sora_cli import constants, errors
-from sora_cli.api import Polled, VideosApi
+from sora_cli.api import Polled
 from sora_cli.client import HttpCore
+from sora_cli.dialects import VideoApi
 from sora_cli.download import ProgressCallback, download_file, stream_to
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
@@ -132,6 +133,7 @@ def intent_row(
     seconds: int | None,
     batch_id: str | None = None,
     batch_key: str | None = None,
+    estimated_usd: float | None = None,
 ) -> JobRecord:
     """The row written just before a create call."""
     return JobRecord(
@@ -147,6 +149,7 @@ def intent_row(
         created_at=time.time(),
         batch_id=batch_id,
         batch_key=batch_key,
+        estimated_usd=estimated_usd,
     )
 
 
@@ -161,6 +164,12 @@ def journal_changes(task: Task) -> dict[str, object]:
         changes["completed_at"] = float(task.completed_at)
     if task.expires_at:
         changes["expires_at"] = float(task.expires_at)
+    if task.usage is not None:
+        import json
+
+        changes["usage"] = json.dumps(task.usage)
+    if task.charge is not None:
+        changes["charge_usd"] = task.charge
     return changes
 
 
@@ -212,7 +221,9 @@ class PollTracker:
         if not self._warned_stuck and now - self._last_change >= constants.STUCK_WARNING_AFTER:
             self._warned_stuck = True
             self.callbacks.on_warning(
-                f"task {self.task_id} has not moved from {task.status} {task.progress or 0}% "
+                f"task {self.task_id} has not moved from {task.status}"
+                + (f" {task.progress}%" if task.progress is not None else "")
+                + " "
                 f"for {int(now - self._last_change) // 60} minutes; still waiting. If it stays "
                 f"stuck, contact your provider's support with the id {self.task_id}"
             )
@@ -245,7 +256,7 @@ class PollTracker:
 
 
 def wait_for_task(
-    api: VideosApi,
+    api: VideoApi,
     journal: Journal,
     task_id: str,
     *,
@@ -341,7 +352,7 @@ def save_video(
 
 
 def download_task(
-    api: VideosApi,
+    api: VideoApi,
     journal: Journal,
     task: Task,
     dest: Path,
@@ -349,13 +360,31 @@ def download_task(
     on_progress: ProgressCallback | None = None,
 ) -> int:
     """Download a completed task's MP4 to `dest` and note it in the journal."""
-    return save_video(
-        api.core, journal, task.id, api.content_url(task), dest, on_progress=on_progress
+    return fetch_with_fallback(
+        api.content_url(task),
+        api.fallback_url(task),
+        lambda url: save_video(api.core, journal, task.id, url, dest, on_progress=on_progress),
     )
 
 
 def stream_task(
-    api: VideosApi, task: Task, sink: BinaryIO, *, on_progress: ProgressCallback | None = None
+    api: VideoApi, task: Task, sink: BinaryIO, *, on_progress: ProgressCallback | None = None
 ) -> int:
     """Write a completed task's MP4 to a stream (`-o -`)."""
-    return stream_to(api.core, api.content_url(task), sink, on_progress=on_progress)
+    return fetch_with_fallback(
+        api.content_url(task),
+        api.fallback_url(task),
+        lambda url: stream_to(api.core, url, sink, on_progress=on_progress),
+    )
+
+
+def fetch_with_fallback(primary: str, fallback: str | None, fetch: Callable[[str], int]) -> int:
+    """`fetch(primary)`; where the API offers a second source and the first refused before
+    sending a byte of video (an error status: a signed link that expired; or a page that is
+    not an MP4), `fetch(fallback)`."""
+    try:
+        return fetch(primary)
+    except (errors.ApiError, errors.BadContent):
+        if fallback is None:
+            raise
+        return fetch(fallback)

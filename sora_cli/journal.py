@@ -41,7 +41,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     downloaded_at REAL,
     batch_id      TEXT,
     batch_key     TEXT,
-    usage         TEXT
+    usage         TEXT,
+    estimated_usd REAL,
+    charge_usd    REAL
 );
 CREATE TABLE IF NOT EXISTS batches (
     id         TEXT PRIMARY KEY,
@@ -81,7 +83,9 @@ class JobRecord:
     downloaded_at: float | None = None
     batch_id: str | None = None
     batch_key: str | None = None
-    usage: str | None = None  # the sync API's final `usage` chunk, as JSON
+    usage: str | None = None  # the sync API's final `usage` chunk (Ark: the task's), as JSON
+    estimated_usd: float | None = None  # the catalog's price when the task was created
+    charge_usd: float | None = None  # what the task's reported token usage works out at
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `--json` output (`usage` as the object it was)."""

@@ -109,6 +109,10 @@ class Task:
     url: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # Token-billed APIs (Ark): the task's `usage` object, and the USD it works out at
+    # (None: not reported yet, or the model's token rate is unknown).
+    usage: dict[str, Any] | None = None
+    charge: float | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -99,7 +99,21 @@ JOB_RECORD = Document(
             "usage",
             (_O, _NULL),
             "`sora stream`: the sync API's final token usage "
-            "(`prompt_tokens`, `completion_tokens`, `total_tokens`).",
+            "(`prompt_tokens`, `completion_tokens`, `total_tokens`); a token-billed task "
+            "(seedance): the `usage` its status reported (`completion_tokens`, "
+            "`total_tokens`).",
+        ),
+        Field(
+            "estimated_usd",
+            (_N, _NULL),
+            "The catalog's price of the video when the task was created (null: unknown); "
+            "the seedance profile's prices are estimates.",
+        ),
+        Field(
+            "charge_usd",
+            (_N, _NULL),
+            "Token-billed tasks: the reported `usage.total_tokens` at the model's token rate "
+            "(null until reported, or when the rate is unknown).",
         ),
     ),
 )

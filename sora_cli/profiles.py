@@ -16,6 +16,10 @@ from sora_cli.catalog import (
     MUSE_VIDEO,
     OPENAI_SORA_2,
     OPENAI_SORA_2_PRO,
+    SEEDANCE_20,
+    SEEDANCE_20_FAST,
+    SEEDANCE_20_MINI,
+    SEEDANCE_25,
     SIZE_ALIASES,
     Choice,
     ModelEntry,
@@ -28,6 +32,9 @@ from sora_cli.errors import UsageError
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "SIZE_ALIASES", "Profile", "get_profile"]
 
 Body = Literal["multipart", "json"]
+# The request/response shape of the API (`sora_cli/dialects/`): OpenAI's `/v1/videos`, or
+# Volcengine Ark's content-generation tasks.
+Dialect = Literal["openai", "ark"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Profile:
     # Sync API (`sora stream`): the model name encodes the shape, as (size, seconds, model).
     sync_models: tuple[tuple[str, int, str], ...] = ()
     body: Body = "multipart"  # how the create call is sent
+    dialect: Dialect = "openai"  # which adapter speaks to the API
     # True: a model the catalog does not list is passed through unchecked (gateways).
     open_catalog: bool = False
     extends: str | None = None  # user profiles: the built-in profile they start from
@@ -298,7 +306,20 @@ COMPATIBLE = Profile(
     open_catalog=True,
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (LAOZHANG, OPENAI, COMPATIBLE)}
+# reference/live-video-apis.md section 3: laozhang's Seedance route passes the Ark task
+# format through (`POST contents/generations/tasks`, `GET contents/generations/tasks/{id}`).
+SEEDANCE = Profile(
+    name="seedance",
+    description="laozhang.ai Seedance 2.0 / 2.5 (Volcengine Ark task format)",
+    base_url="https://api.laozhang.ai/seedance/api/v3",
+    catalog=(SEEDANCE_20, SEEDANCE_20_FAST, SEEDANCE_20_MINI, SEEDANCE_25),
+    default_model=SEEDANCE_20.name,
+    default_size="1280x720",
+    body="json",
+    dialect="ark",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (LAOZHANG, OPENAI, COMPATIBLE, SEEDANCE)}
 DEFAULT_PROFILE = LAOZHANG.name
 
 

@@ -20,9 +20,9 @@ from sora_cli.completion import (
 )
 
 if TYPE_CHECKING:
-    from sora_cli.api import VideosApi
     from sora_cli.client import HttpCore, RetryNotice
     from sora_cli.console import Console
+    from sora_cli.dialects import VideoApi
     from sora_cli.journal import Journal
     from sora_cli.settings import Settings
 
@@ -191,11 +191,11 @@ class Runtime:
             debug_log=self.console.debug if self.settings.debug else None,
         )
 
-    def api(self) -> VideosApi:
-        """The Videos API over the core."""
-        from sora_cli.api import VideosApi
+    def api(self) -> VideoApi:
+        """The video API over the core, in the dialect of the profile."""
+        from sora_cli.dialects import api_for
 
-        return VideosApi(self.core())
+        return api_for(self.settings.profile, self.core())
 
     def journal(self) -> Journal:
         """The job journal (opened per call; cheap)."""

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sora_cli.commands._common import Runtime
 
 if TYPE_CHECKING:
-    from sora_cli.api import ImageUpload, Polled, VideosApi
+    from sora_cli.api import ImageUpload, Polled
+    from sora_cli.dialects import VideoApi
     from sora_cli.download import ProgressCallback
     from sora_cli.journal import JobRecord, Journal
     from sora_cli.models import Task
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def wait_with_display(
-    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Polled | None = None
+    rt: Runtime, api: VideoApi, journal: Journal, task_id: str, first: Polled | None = None
 ) -> Task:
     """Poll until the task ends, showing progress on stderr, as often and as long as its
     model asks for (catalog) unless a flag or the config file said otherwise."""
@@ -65,7 +66,7 @@ def show_delivery(
 
 def deliver(
     rt: Runtime,
-    api: VideosApi,
+    api: VideoApi,
     journal: Journal,
     task: Task,
     dest: Path | None,
@@ -131,7 +132,7 @@ def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[
         raise
 
 
-def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: str) -> Polled:
+def retrieve_explained(rt: Runtime, api: VideoApi, journal: Journal, task_id: str) -> Polled:
     """One status look; a 404 for a task the journal knows is explained (expired or not)."""
     import time
 

@@ -71,6 +71,20 @@ def check_frames_and_extend(
             raise UsageError("--extend continues a video; it takes no --image")
 
 
+def check_options(choice: Choice, given: dict[str, bool]) -> None:
+    """Flags only some models take (`--seed`, `--ratio`...) are refused for the others, before
+    paying: a body field the API does not know is at best ignored."""
+    from sora_cli.errors import UsageError
+
+    entry = choice.entry
+    for flag, used in given.items():
+        if used and entry.checked and flag not in entry.options:
+            raise UsageError(
+                f"{entry.name} does not take --{flag}",
+                hint=f"drop --{flag} (Seedance models take it: sora models --profile seedance)",
+            )
+
+
 def extend_source(rt: Runtime, journal: Journal, spec: str, choice: Choice) -> str:
     """The video URL to continue: a URL as given, or a finished task of the journal whose
     link has not expired and whose length leaves room (finished length minus 2 s at most:

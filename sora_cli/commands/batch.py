@@ -257,11 +257,11 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
     import asyncio
     import json
 
-    from sora_cli.api import AsyncVideosApi
     from sora_cli.batch import BatchRunner, summarise
     from sora_cli.batch_display import BatchDisplay, plural
     from sora_cli.client import AsyncHttpCore
     from sora_cli.commands._flow import load_reference_image
+    from sora_cli.dialects import async_api_for
     from sora_cli.errors import Interrupted
 
     s = rt.settings
@@ -284,7 +284,7 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
                     lines=lines,
                     profile=s.profile,
                     base_url=s.base_url,
-                    api=AsyncVideosApi(core),
+                    api=async_api_for(s.profile, core),
                     downloads=rt.core(),
                     journal=journal,
                     options=options,

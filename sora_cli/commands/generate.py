@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,27 @@ from sora_cli.commands._common import (
 from sora_cli.completion import complete_model
 
 
+@dataclass(frozen=True)
+class CreateExtras:
+    """The create options only some models take (Seedance's), as given on the command line."""
+
+    ref_images: list[str] = field(default_factory=list)
+    ratio: str | None = None
+    resolution: str | None = None
+    audio: bool | None = None
+    seed: int | None = None
+
+    def given(self) -> dict[str, bool]:
+        """Which of them were given, by flag name."""
+        return {
+            "ref-image": bool(self.ref_images),
+            "ratio": self.ratio is not None,
+            "resolution": self.resolution is not None,
+            "audio": self.audio is not None,
+            "seed": self.seed is not None,
+        }
+
+
 def generate(
     prompt: PromptArg = None,
     prompt_file: PromptFileOpt = None,
@@ -52,8 +74,48 @@ def generate(
         str | None,
         typer.Option(
             "--last-frame",
-            help="End frame, a local JPG/PNG/WebP or an http(s) URL (needs --image; Muse).",
+            help="End frame, a local JPG/PNG/WebP or an http(s) URL (needs --image; Muse, "
+            "Seedance).",
             show_default=False,
+        ),
+    ] = None,
+    ref_image: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ref-image",
+            help="Reference image (repeatable): a local JPG/PNG/WebP or an http(s) URL (Seedance).",
+            show_default=False,
+        ),
+    ] = None,
+    ratio: Annotated[
+        str | None,
+        typer.Option(
+            "--ratio",
+            help="Aspect ratio sent as is: 16:9 | 4:3 | 1:1 | 3:4 | 9:16 | 21:9 | adaptive "
+            "[default: the size's] (Seedance).",
+            show_default=False,
+        ),
+    ] = None,
+    resolution: Annotated[
+        str | None,
+        typer.Option(
+            "--resolution",
+            help="480p | 720p | 1080p [default: the size's] (Seedance).",
+            show_default=False,
+        ),
+    ] = None,
+    audio: Annotated[
+        bool | None,
+        typer.Option(
+            "--audio/--no-audio",
+            help="Generate a soundtrack [default: the API's, on] (Seedance).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Random seed, for repeatable results (Seedance).", show_default=False
         ),
     ] = None,
     extend: Annotated[
@@ -109,6 +171,7 @@ def generate(
                 image_opt=image,
                 last_frame_opt=last_frame,
                 extend_opt=extend,
+                extras=CreateExtras(ref_image or [], ratio, resolution, audio, seed),
                 output=output,
                 no_wait=no_wait,
                 no_download=no_download,
@@ -132,6 +195,7 @@ def run_generate(
     no_wait: bool,
     last_frame_opt: str | None = None,
     extend_opt: str | None = None,
+    extras: CreateExtras | None = None,
     no_download: bool,
     force: bool,
     open_video: bool = False,
@@ -139,6 +203,7 @@ def run_generate(
     import uuid
 
     from sora_cli.api import CreateRequest
+    from sora_cli.catalog import shape_for
     from sora_cli.commands._flow import (
         deliver,
         load_reference_image,
@@ -147,6 +212,7 @@ def run_generate(
     )
     from sora_cli.commands._models import (
         check_frames_and_extend,
+        check_options,
         choose_model,
         extend_source,
         note_if_retired,
@@ -169,10 +235,14 @@ def run_generate(
     if no_wait and (output or open_video):
         rt.console.warn("--no-wait creates the task only: -o/--open apply to `sora download`")
     # Everything is checked before anything is paid for.
+    extras = extras or CreateExtras()
     choice = choose_model(rt, model_opt, seconds_opt, size_opt)
     rt.settings = settings = rt.settings.for_model(choice.entry)
     profile = settings.profile
     check_frames_and_extend(choice, image_opt, last_frame_opt, extend_opt)
+    check_options(choice, extras.given())
+    shape = shape_for(choice, extras.ratio, extras.resolution, image_opt is not None)
+    choice = shape.choice
     if no_wait and no_download:
         raise UsageError("--no-wait already skips the download; give only one of them")
     check_stdout_target(output, json_mode=rt.json)
@@ -182,6 +252,7 @@ def run_generate(
     frame_size = choice.size or ""
     upload = load_reference_image(rt, image_opt, frame_size) if image_opt else None
     end_frame = load_reference_image(rt, last_frame_opt, frame_size) if last_frame_opt else None
+    references = tuple(load_reference_image(rt, spec, frame_size) for spec in extras.ref_images)
     extend_url = None
     if extend_opt:
         with rt.journal() as journal:
@@ -203,6 +274,7 @@ def run_generate(
                 model=choice.model_id,
                 size=choice.size,
                 seconds=choice.seconds,
+                estimated_usd=choice.price,
             ),
         )
         intent.begin()
@@ -217,6 +289,11 @@ def run_generate(
                 last_frame=end_frame,
                 extend_url=extend_url,
                 body=profile.body,
+                reference_images=references,
+                ratio=shape.ratio,
+                resolution=shape.resolution,
+                generate_audio=extras.audio,
+                seed=extras.seed,
             )
             task = api.create(request, successor=choice.entry.successor)
         except (SoraError, KeyboardInterrupt) as exc:

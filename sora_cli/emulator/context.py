@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from .ark_book import ArkBook
 from .config import PROFILES, EmulatorConfig, Profile
 from .faults import FaultQueue
 from .media import MediaBody, clip_bytes, clip_name
@@ -22,6 +23,7 @@ class Context:
     stats: Stats = field(default_factory=Stats)
     stopping: threading.Event = field(default_factory=threading.Event)
     cdn_url: str = ""
+    ark: ArkBook = field(default_factory=ArkBook)  # the Ark side of Seedance tasks
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Context:
@@ -47,5 +49,6 @@ class Context:
     def reset(self) -> None:
         """Clear tasks, faults and stats (`POST /__emulator__/reset`)."""
         self.store.clear()
+        self.ark.clear()
         self.faults.clear()
         self.stats.clear()

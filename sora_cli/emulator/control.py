@@ -22,6 +22,7 @@ def stats(ctx: Context) -> dict[str, Any]:
     """The stats document (requests, creates per prompt, concurrency, task count)."""
     doc = ctx.stats.snapshot()
     doc["tasks"] = ctx.store.count()
+    doc["ark_bodies"] = ctx.ark.bodies()
     return doc
 
 

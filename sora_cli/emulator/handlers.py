@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, sse, videos
+from . import ark, control, sse, videos
 from .faults import Fault
 from .request import Request
 from .responses import (
@@ -37,6 +37,9 @@ _DAMAGE = ("reset", "truncate", "unsized", "html", "invalid_json", "stall")
 
 def api_route(method: str, path: str) -> tuple[str, str | None]:
     """(route name, task id) of an API-origin request; names match the fault routes."""
+    ark_route = ark.api_route(method, path)
+    if ark_route is not None:
+        return ark_route
     if path.rstrip("/") == "/v1/videos":
         names = {"POST": "create", "GET": "list", "HEAD": "list"}
         return names.get(method, "other"), None
@@ -197,6 +200,9 @@ class ApiHandler(RoutedHandler):
         """Auth, then the route; the openai-only routes are 404 elsewhere."""
         self._authorize(req)
         ctx = self.ctx
+        if ark.api_route(req.method, req.path) is not None:
+            return self._polled(ark.answer(ctx, req, route, api_route(req.method, req.path)[1]),
+                                route)
         task_id = api_route(req.method, req.path)[1] or ""
         profile = ctx.profile
         routes: dict[str, Callable[[], Response]] = {
@@ -218,8 +224,12 @@ class ApiHandler(RoutedHandler):
             response = call()
         except Rejected as rejected:
             response = rejected.response
-        if route == "status" and ctx.config.poll_after_ms is not None:
-            response.headers["openai-poll-after-ms"] = str(ctx.config.poll_after_ms)
+        return self._polled(response, route)
+
+    def _polled(self, response: Response, route: str) -> Response:
+        """A status answer carries the configured poll hint."""
+        if route == "status" and self.ctx.config.poll_after_ms is not None:
+            response.headers["openai-poll-after-ms"] = str(self.ctx.config.poll_after_ms)
         return response
 
     def _authorize(self, req: Request) -> None:
@@ -239,7 +249,10 @@ class CdnHandler(RoutedHandler):
         return "cdn"
 
     def answer(self, req: Request, route: str) -> Response:
-        """GET /assets/sora/<id>.mp4 with Range support."""
+        """GET /assets/sora/<id>.mp4 with Range support (and Seedance's signed links)."""
+        seedance = ark.cdn_video(self.ctx, req)
+        if seedance is not None:
+            return seedance
         match = _CDN_VIDEO.match(req.path)
         found = self.ctx.store.link(match.group(1)) if match else None
         if match is None or found is None or req.method not in ("GET", "HEAD"):

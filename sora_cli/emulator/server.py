@@ -36,6 +36,7 @@ class Emulator:
         self._threads: list[threading.Thread] = []
         self.base_url = ""
         self.cdn_url = ""
+        self.ark_url = ""
 
     def start(self) -> Emulator:
         """Bind both ports and serve on daemon threads; returns self."""
@@ -51,6 +52,7 @@ class Emulator:
         self._ctx.stopping.clear()
         self.base_url = f"http://{url_host(host)}:{api.server_address[1]}/v1"
         self.cdn_url = f"http://{url_host(host)}:{cdn.server_address[1]}"
+        self.ark_url = self.base_url[: -len("/v1")] + "/seedance/api/v3"  # Seedance (Ark)
         self._ctx.cdn_url = self.cdn_url
         self._servers = [api, cdn]
         for name, server in (("api", api), ("cdn", cdn)):
@@ -125,7 +127,8 @@ class Emulator:
         return "\n".join([
             f"sora emulator ({self.config.profile} profile)",
             f"  API:  {self.base_url}",
-            f"  CDN:  {self.cdn_url}  (sync-API video links)",
+            f"  CDN:  {self.cdn_url}  (sync-API and Seedance video links)",
+            f"  Ark:  {self.ark_url}  (Seedance: --profile seedance --base-url ...)",
             f"  timing: {self.config.queue_seconds:g}s queued, "
             f"{self.config.gen_seconds:g}s generating",
             "Point sora at it:",

@@ -1,0 +1,85 @@
+"""API dialects: the request/response shape of one provider's video API, behind one interface.
+
+A profile names its dialect (`Profile.dialect`); commands, jobs and batch only ever talk to a
+`VideoApi` / `AsyncVideoApi` and never ask which one they hold. The OpenAI-format
+`/v1/videos` adapter lives in `sora_cli.api`; the others live here, one module each. A new
+provider's shape is a new module plus one line in `_ADAPTERS`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sora_cli.api import CreateRequest, Polled
+    from sora_cli.client import AsyncHttpCore, HttpCore, PauseGate
+    from sora_cli.models import Task
+    from sora_cli.profiles import Profile
+
+
+class VideoApi(Protocol):
+    """Create a task, read its status, and say where its video is (sync: commands)."""
+
+    core: HttpCore
+
+    def create(self, request: CreateRequest, successor: str | None = None) -> Task:
+        """Send one paid create call; never retried where a task may exist."""
+        ...
+
+    def retrieve(self, task_id: str) -> Polled:
+        """One status answer, normalised to a `Task`."""
+        ...
+
+    def content_url(self, task: Task) -> str:
+        """Where a completed task's MP4 is fetched from first."""
+        ...
+
+    def fallback_url(self, task: Task) -> str | None:
+        """A second source when the first refuses (an expired signed link); None: none."""
+        ...
+
+
+class AsyncVideoApi(Protocol):
+    """The same over the async core (batch), with shared Retry-After pauses."""
+
+    core: AsyncHttpCore
+
+    async def create(
+        self, request: CreateRequest, gate: PauseGate | None = None, successor: str | None = None
+    ) -> Task:
+        """Like `VideoApi.create`."""
+        ...
+
+    async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
+        """Like `VideoApi.retrieve`."""
+        ...
+
+    def content_url(self, task: Task) -> str:
+        """Like `VideoApi.content_url`."""
+        ...
+
+    def fallback_url(self, task: Task) -> str | None:
+        """Like `VideoApi.fallback_url`."""
+        ...
+
+
+def api_for(profile: Profile, core: HttpCore) -> VideoApi:
+    """The adapter of the profile's dialect over a sync core."""
+    if profile.dialect == "ark":
+        from sora_cli.dialects.ark import ArkApi
+
+        return ArkApi(core, profile)
+    from sora_cli.api import VideosApi
+
+    return VideosApi(core)
+
+
+def async_api_for(profile: Profile, core: AsyncHttpCore) -> AsyncVideoApi:
+    """The adapter of the profile's dialect over the async core (batch)."""
+    if profile.dialect == "ark":
+        from sora_cli.dialects.ark import AsyncArkApi
+
+        return AsyncArkApi(core, profile)
+    from sora_cli.api import AsyncVideosApi
+
+    return AsyncVideosApi(core)
