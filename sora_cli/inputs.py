@@ -91,14 +91,16 @@ def check_image(
     warn: Callable[[str], None],
     offered: Collection[str] = (),
 ) -> ImageInfo:
-    """Format by magic bytes, size warning, dimensions against `--size` (of `offered`)."""
+    """Format by magic bytes, size warning, dimensions against `--size` (of `offered`; an
+    empty `size`: not checked)."""
     info = inspect_image(data, source)
     if len(data) > constants.IMAGE_WARN_BYTES:
         warn(
             f"{source} is {len(data) / 1024 / 1024:.1f} MB; the API recommends under 5 MB "
             "(uploads are slower)"
         )
-    check_matches_size(info, size, source, offered)
+    if size:  # "": the model takes images of any size
+        check_matches_size(info, size, source, offered)
     return info
 
 

@@ -9,7 +9,10 @@ from sora_cli.profiles import Profile
 
 
 def _seconds_text(entry: ModelEntry) -> str:
-    return "/".join(str(s) for s in entry.seconds) or "any"
+    seconds = entry.seconds
+    if len(seconds) > 3 and seconds == tuple(range(seconds[0], seconds[-1] + 1)):
+        return f"{seconds[0]}-{seconds[-1]}"  # every whole second of a range (Seedance)
+    return "/".join(str(s) for s in seconds) or "any"
 
 
 def _price_range(entry: ModelEntry) -> str:
@@ -24,7 +27,7 @@ def _price_range(entry: ModelEntry) -> str:
             low, high = values[0], values[-1]
             span = f"${low:.2f}" + (f"-{high:.2f}" if high != low else "")
             parts.append(f"{span}/{unit}")
-    return ", ".join(parts)
+    return ", ".join(parts) + (" (estimate)" if entry.price_estimated else "")
 
 
 def id_notes(entries: list[ModelEntry]) -> list[str]:
@@ -39,8 +42,10 @@ def id_notes(entries: list[ModelEntry]) -> list[str]:
 
 
 def _extras(entry: ModelEntry) -> str:
-    extras = [name for name, on in (("last-frame", entry.last_frame), ("extend", entry.extend))
-              if on]
+    extras = [
+        name for name, on in (("last-frame", entry.last_frame), ("extend", entry.extend)) if on
+    ]
+    extras += sorted(entry.options)
     return ", ".join(extras) or "-"
 
 
@@ -116,6 +121,10 @@ def entry_json(entry: ModelEntry, served: set[str] | None) -> dict[str, Any]:
         "image_policy": entry.image_policy,
         "last_frame": entry.last_frame,
         "extend": entry.extend,
+        "options": sorted(entry.options),
+        "price_estimated": entry.price_estimated,
+        "usd_per_million_tokens": entry.usd_per_million_tokens,
+        "frames_need_adaptive_ratio": entry.frames_need_adaptive_ratio,
         "link_ttl_seconds": entry.link_ttl,
         "poll_interval": entry.poll_interval,
         "give_up_after": entry.give_up_after,

@@ -48,7 +48,8 @@ ProfileOpt = Annotated[
     str | None,
     typer.Option(
         "--profile",
-        help="API profile: laozhang or openai [env: SORA_PROFILE].",
+        help="API profile: laozhang, seedance, openai, compatible or one of yours [env: "
+        "SORA_PROFILE].",
         show_default=False,
         autocompletion=complete_profile,
     ),

@@ -194,6 +194,17 @@ def time_left(expires_at: float | None) -> str:
     return f"{hours}h {rest // 60:02d}m"
 
 
+def cost_text(record: JobRecord | None) -> str:
+    """`$0.84` charged (from reported usage), `~$0.86` estimated (catalog), or `-`."""
+    if record is None:
+        return "-"
+    if record.charge_usd is not None:
+        return f"${record.charge_usd:.2f}"
+    if record.estimated_usd is not None:
+        return f"~${record.estimated_usd:.2f}"
+    return "-"
+
+
 @contextmanager
 def from_config_file(settings: Settings, key: str, *, given: bool) -> Iterator[None]:
     """A default from the config file that the profile refuses: say where it came from."""

@@ -11,6 +11,8 @@ from sora_cli.completion import complete_demo_seconds, complete_demo_size
 
 DEMO_PROMPT = "a paper boat drifting across a calm lake at sunrise"
 DEMO_KEY = "sk-emulator-demo"
+# The profiles the emulator plays, and the model each demo asks for.
+DEMO_MODELS = {"laozhang": "sora-2", "seedance": "doubao-seedance-2-0-260128"}
 
 
 def demo(
@@ -36,13 +38,21 @@ def demo(
     ] = False,
     open_video: OpenOpt = False,
     quiet: QuietOpt = False,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help="The API to play: laozhang (OpenAI-format /v1/videos) or seedance (Ark tasks).",
+        ),
+    ] = "laozhang",
 ) -> None:
     """Generate a real, playable MP4 from the bundled emulator: no key, no internet, no cost.
 
     Runs exactly what `sora generate` runs (create, poll with a progress bar, resumable
     download) against a local emulator started for the occasion, and prints the file path.
 
-    Example: sora demo "a red kite over the sea" --size 720x1280
+    Example: sora demo "a red kite over the sea" --size 720x1280 (--profile seedance: the
+    same through the Ark task API)
     """
     import dataclasses
     import tempfile
@@ -50,24 +60,32 @@ def demo(
 
     from sora_cli.commands.generate import run_generate
     from sora_cli.emulator import Emulator, EmulatorConfig
+    from sora_cli.errors import UsageError
     from sora_cli.paths import Paths
+
+    if profile not in DEMO_MODELS:
+        raise UsageError(
+            f"the demo plays {' or '.join(DEMO_MODELS)}, not {profile!r}",
+            hint="sora demo --profile seedance",
+        )
 
     config = EmulatorConfig(port=0, queue_seconds=1.0, gen_seconds=gen_seconds, poll_after_ms=500)
     # The demo's task lives and dies with its emulator: it gets a journal of its own, so the
     # user's `sora list` keeps only tasks that can still be fetched.
     with Emulator(config) as server, tempfile.TemporaryDirectory(prefix="sora-demo-") as tmp:
+        base_url = server.ark_url if profile == "seedance" else server.base_url
         rt = make_runtime(
             CommonArgs(
                 quiet=quiet,
                 api_key=DEMO_KEY,
-                base_url=server.base_url,
-                profile="laozhang",
+                base_url=base_url,
+                profile=profile,
                 poll_interval=1.0,
             )
         )
         own = Paths(rt.settings.paths.config_file, Path(tmp) / "jobs.sqlite3")
         rt.settings = dataclasses.replace(rt.settings, paths=own)
-        rt.console.info(f"emulator running at {server.base_url} (no key, no internet needed)")
+        rt.console.info(f"emulator running at {base_url} (no key, no internet needed)")
         try:
             run_generate(
                 rt,
@@ -75,7 +93,7 @@ def demo(
                 prompt_file=None,
                 size_opt=size,
                 seconds_opt=seconds,
-                model_opt="sora-2",
+                model_opt=DEMO_MODELS[profile],
                 image_opt=None,
                 output=output,
                 no_wait=False,

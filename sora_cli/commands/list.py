@@ -96,7 +96,7 @@ def _shorten(text: str | None, width: int) -> str:
 
 
 def _run(rt: Runtime, refresh: bool, limit: int) -> None:
-    from sora_cli.commands._flow import format_time, time_left
+    from sora_cli.commands._flow import cost_text, format_time, time_left
     from sora_cli.models import normalise_status
 
     with rt.journal() as journal:
@@ -123,13 +123,14 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
                 status,
                 r.size or "-",
                 r.seconds or "-",
+                cost_text(r),
                 time_left(r.expires_at) if _keeps_a_video(r) else "-",
                 _shorten(r.prompt, 40),
                 r.file or "-",
             ]
         )
     rt.console.table(
-        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "EXPIRES IN", "PROMPT", "FILE"], rows
+        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "COST", "EXPIRES IN", "PROMPT", "FILE"], rows
     )
 
 

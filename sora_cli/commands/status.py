@@ -131,6 +131,13 @@ def describe(task: Task, record: JobRecord | None) -> str:
         lines.append(f"completed: {format_time(task.completed_at)}")
     if expires:
         lines.append(f"expires:   {format_time(expires)} ({time_left(expires)} left)")
+    if record and (record.charge_usd is not None or record.estimated_usd is not None):
+        from sora_cli.commands._flow import cost_text
+
+        lines.append(
+            f"cost:      {cost_text(record)}"
+            + ("" if record.charge_usd is not None else " (estimated)")
+        )
     if task.error_code or task.error_message:
         lines.append(f"error:     {task.failure_text()}")
     if record and record.file:
