@@ -90,7 +90,9 @@ def test_sizes_seconds_and_models_follow_the_active_profile(sora_home: Path) -> 
     sora_home.mkdir(parents=True, exist_ok=True)
     (sora_home / "config.toml").write_text('profile = "openai"\n')
     assert bash_complete("sora generate --seconds ") == ["4", "8", "12"]
-    assert bash_complete("sora generate --profile ") == ["laozhang", "openai", "compatible"]
+    assert bash_complete("sora generate --profile ") == [
+        "laozhang", "openai", "compatible", "seedance"
+    ]
     assert bash_complete("sora demo --size ") == ["720x1280", "1280x720"]
     assert bash_complete("sora stream --profile laozhang --model sora_video2-l") == [
         "sora_video2-landscape",
