@@ -479,7 +479,9 @@ class BatchRunner:
             key = self._resend_key(line, known, key)
         image = None
         if line.image:
-            image = await asyncio.to_thread(self.load_image, line.image, line.size or "")
+            entry = self.profile.entry(line.model)
+            size = entry.frame_size(line.size) if entry else line.size or ""
+            image = await asyncio.to_thread(self.load_image, line.image, size)
         entry = self.profile.entry(line.model)
         ratio, resolution = self._shape(entry, line)
         request = CreateRequest(

@@ -156,7 +156,8 @@ def parse_batch(
             image = _image_path(data["image"], base_dir)
             if image and check_image is not None:
                 try:
-                    check_image(image, data["size"])
+                    entry = profile.entry(data["model"])
+                    check_image(image, entry.frame_size(data["size"]) if entry else data["size"])
                 except SoraError as exc:
                     raise ValueError(exc.message) from None
             for field, seen in (("id", seen_ids), ("output", seen_outputs)):

@@ -261,6 +261,21 @@ def test_batch_lines_target_seedance_within_the_cost_cap_and_resume(
     assert set(ark.stats()["creates_by_prompt"].values()) == {1}  # nothing paid twice
 
 
+def test_a_batch_line_with_a_frame_for_seedance_25_is_sent_adaptive(
+    sora: Cli, ark: Emulator, tmp_path: Path
+) -> None:
+    frame = tmp_path / "frame.png"
+    frame.write_bytes(png(640, 480))  # any size: frames are references for Seedance
+    line = {"prompt": "a fox", "model": SEEDANCE_25, "seconds": 20, "image": "frame.png"}
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = sora("batch", str(lines), "-O", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    (body,) = _bodies(ark)
+    assert (body["ratio"], body["duration"]) == ("adaptive", 20)
+    assert body["content"][1]["role"] == "first_frame"
+
+
 # ------------------------------------------------------------------ models, demo, faults
 
 

@@ -249,8 +249,7 @@ def run_generate(
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
     settings.require_base_url()
-    # The catalog says whether images must have the video's size ("none": references only).
-    frame_size = (choice.size or "") if choice.entry.image_policy != "none" else ""
+    frame_size = choice.entry.frame_size(choice.size)
     upload = load_reference_image(rt, image_opt, frame_size) if image_opt else None
     end_frame = load_reference_image(rt, last_frame_opt, frame_size) if last_frame_opt else None
     references = tuple(load_reference_image(rt, spec, frame_size) for spec in extras.ref_images)

@@ -142,11 +142,25 @@ def parse_task(data: Any, profile: Profile) -> Task:
     return replace(task, usage=usage, charge=charge, raw=data)
 
 
-class ArkApi:
+class _ArkVideo:
+    """Where an Ark task's video is, over either core."""
+
+    core: HttpCore | AsyncHttpCore
+
+    def content_url(self, task: Task) -> str:
+        """The signed `content.video_url`, else the compatibility route."""
+        return str(self.core.url(task.url or compat_content_path(task.id)))
+
+    def fallback_url(self, task: Task) -> str | None:
+        """The compatibility route, when the signed link was tried first."""
+        return str(self.core.url(compat_content_path(task.id))) if task.url else None
+
+
+class ArkApi(_ArkVideo):
     """create / retrieve / content of Ark content-generation tasks."""
 
     def __init__(self, core: HttpCore, profile: Profile):
-        self.core = core
+        self.core: HttpCore = core
         self.profile = profile
 
     def create(self, request: CreateRequest, successor: str | None = None) -> Task:
@@ -160,20 +174,13 @@ class ArkApi:
         response = self.core.request("GET", task_path(task_id), what=STATUS_WHAT)
         return Polled(parse_task(response.data, self.profile), poll_after_hint(response))
 
-    def content_url(self, task: Task) -> str:
-        """The signed `content.video_url`, else the compatibility route."""
-        return str(self.core.url(task.url or compat_content_path(task.id)))
-
-    def fallback_url(self, task: Task) -> str | None:
-        """The compatibility route, when the signed link was tried first."""
-        return str(self.core.url(compat_content_path(task.id))) if task.url else None
 
 
-class AsyncArkApi:
+class AsyncArkApi(_ArkVideo):
     """The same over the async core (batch)."""
 
     def __init__(self, core: AsyncHttpCore, profile: Profile):
-        self.core = core
+        self.core: AsyncHttpCore = core
         self.profile = profile
 
     async def create(
@@ -191,10 +198,3 @@ class AsyncArkApi:
         response = await self.core.request("GET", task_path(task_id), what=STATUS_WHAT, gate=gate)
         return Polled(parse_task(response.data, self.profile), poll_after_hint(response))
 
-    def content_url(self, task: Task) -> str:
-        """Like `ArkApi.content_url`."""
-        return str(self.core.url(task.url or compat_content_path(task.id)))
-
-    def fallback_url(self, task: Task) -> str | None:
-        """Like `ArkApi.fallback_url`."""
-        return str(self.core.url(compat_content_path(task.id))) if task.url else None
