@@ -38,6 +38,8 @@ class ImageUpload:
     filename: str
     data: bytes
     mime: str
+    # The public URL it was fetched from (checked), for APIs that take a link in JSON.
+    source_url: str | None = None
 
     def data_url(self) -> str:
         """The image inline, for JSON bodies (`data:image/png;base64,...`)."""

@@ -28,6 +28,7 @@ from tests.helpers import (
     wait_until,
 )
 from tests.images import png
+from tests.test_image_cli import image_host  # noqa: F401 - a fixture, used by name
 
 SEEDANCE_20 = "doubao-seedance-2-0-260128"
 SEEDANCE_25 = "doubao-seedance-2-5-260628"
@@ -126,6 +127,22 @@ def test_frames_references_audio_and_seed_go_into_the_body(
     assert (body["ratio"], body["resolution"], body["duration"]) == ("16:9", "1080p", 5)
     (row,) = journal_rows(Path.cwd().parent / "home")
     assert row["size"] == "1920x1080"
+
+
+def test_an_image_url_is_sent_as_its_link_after_a_keyless_check(
+    sora: Cli, ark: Emulator, image_host: str  # noqa: F811 - the fixture imported above
+) -> None:
+    from tests.test_image_cli import _ImageHost
+
+    result = sora("generate", "a cat", "-i", f"{image_host}/first.png", "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    (body,) = _bodies(ark)
+    assert body["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": f"{image_host}/first.png"},
+        "role": "first_frame",
+    }
+    assert _ImageHost.seen_auth == [None]  # checked before paying, without the key
 
 
 def test_seedance_25_with_a_frame_is_sent_adaptive_and_a_fixed_ratio_is_refused(

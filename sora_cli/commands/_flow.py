@@ -253,6 +253,7 @@ def load_reference_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
     from sora_cli.errors import ApiError, UsageError
     from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file, upload_name
 
+    url = None
     if is_url(spec):
         url = check_image_url(spec)
         rt.console.info(f"fetching image {url}")
@@ -266,4 +267,4 @@ def load_reference_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
     else:
         data = read_image_file(Path(spec).expanduser())
     info = check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
-    return ImageUpload(upload_name(spec, info), data, info.mime)
+    return ImageUpload(upload_name(spec, info), data, info.mime, source_url=url)

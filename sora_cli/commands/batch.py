@@ -245,9 +245,11 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool
         )
         return
     existing = len(lines) - len(new)
+    # Token-billed models have no published price per clip: say the figures are ours.
+    priced_as = "estimated prices" if any(e.price_estimated for e in profile.catalog) else "prices"
     rt.console.result(
         f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
-        f"({profile.name} prices; failed tasks are free)"
+        f"({profile.name} {priced_as}; failed tasks are free)"
         + (f"; {plural(existing, 'line')} already with a task" if existing else "")
         + f"; batch {batch_id}"
     )

@@ -53,7 +53,10 @@ def ratio_and_resolution(request: CreateRequest) -> tuple[str | None, str | None
 
 
 def _image_item(image: ImageUpload, role: str) -> dict[str, Any]:
-    return {"type": "image_url", "image_url": {"url": image.data_url()}, "role": role}
+    """A public image goes as its link (reported to work where `data:` URLs did not:
+    reference/live-video-apis.md section 6); a local file inline."""
+    url = image.source_url or image.data_url()
+    return {"type": "image_url", "image_url": {"url": url}, "role": role}
 
 
 def create_body(request: CreateRequest) -> dict[str, Any]:
