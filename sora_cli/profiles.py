@@ -35,6 +35,7 @@ Body = Literal["multipart", "json"]
 # The request/response shape of the API (`sora_cli/dialects/`): OpenAI's `/v1/videos`, or
 # Volcengine Ark's content-generation tasks.
 Dialect = Literal["openai", "ark"]
+DIALECTS: tuple[Dialect, ...] = ("openai", "ark")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from sora_cli.catalog import IMAGE_POLICIES, ModelEntry, PriceRule, check_size_syntax
 from sora_cli.config_keys import check_base_url
 from sora_cli.errors import ConfigError, UsageError
-from sora_cli.profiles import PROFILES, Profile
+from sora_cli.profiles import DIALECTS, PROFILES, Profile
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PROFILE_KEYS = (
@@ -25,6 +25,7 @@ PROFILE_KEYS = (
     "description",
     "base_url",
     "body",
+    "dialect",
     "model",
     "size",
     "seconds",
@@ -217,6 +218,7 @@ def _one_profile(path: Path, text: str, name: str, data: Any) -> Profile:
         default_size=size or base.default_size,
         default_seconds=seconds if seconds is not None else base.default_seconds,
         body=reader.get("body", _one_of("multipart", "json")) or base.body,
+        dialect=reader.get("dialect", _one_of(*DIALECTS)) or base.dialect,
         # A gateway's profile that lists some models still lets others through.
         open_catalog=base.open_catalog,
         extends=base.name,

@@ -293,6 +293,30 @@ def test_a_batch_line_with_a_frame_for_seedance_25_is_sent_adaptive(
     assert body["content"][1]["role"] == "first_frame"
 
 
+def test_a_user_profile_speaks_ark_to_another_gateway(
+    ark: Emulator, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SORA_BASE_URL")
+    monkeypatch.delenv("SORA_PROFILE")
+    sora_home.mkdir(parents=True, exist_ok=True)
+    (sora_home / "config.toml").write_text(
+        f"""profile = "myark"
+
+[profiles.myark]
+dialect = "ark"
+base_url = "{ark.ark_url}"
+model = "{SEEDANCE_20}"
+seconds = 6
+size = "1280x720"
+""",
+        encoding="utf-8",
+    )
+    result = Cli(ark)("generate", "a cat", "-q")
+    assert result.exit_code == 0, result.stderr
+    (body,) = _bodies(ark)
+    assert (body["model"], body["duration"], body["ratio"]) == (SEEDANCE_20, 6, "16:9")
+
+
 # ------------------------------------------------------------------ models, demo, faults
 
 
