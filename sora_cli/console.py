@@ -151,14 +151,17 @@ class _RichTask:
             TaskProgressColumn(),
             TimeElapsedColumn(),
         )
-        self._bar = self._progress.add_task("starting", total=100, task_id=task_id)
+        # No total until the API reports a percentage (Ark never does): a pulsing bar and the
+        # elapsed time rather than an invented 0 %.
+        self._bar = self._progress.add_task("starting", total=None, task_id=task_id)
 
     def update(self, task: Task) -> None:
-        # No percentage from the API (Ark): a pulsing bar and the elapsed time, not "0%".
-        total = None if task.progress is None else 100
-        self._progress.update(
-            self._bar, description=task.status, completed=task.progress or 0, total=total
-        )
+        if task.progress is None:
+            self._progress.update(self._bar, description=task.status)
+        else:
+            self._progress.update(
+                self._bar, description=task.status, completed=task.progress, total=100
+            )
 
     def close(self) -> None:
         self._progress.stop()

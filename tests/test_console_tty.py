@@ -282,3 +282,14 @@ def test_o_dash_onto_a_terminal_is_refused_before_anything_is_paid_for(
     assert proc.returncode == 2, proc.stderr
     assert "which is a terminal" in proc.stderr and "-o - > cat.mp4" in proc.stderr
     assert not cli.stats()["requests"]  # nothing created, nothing fetched
+
+
+def test_a_task_without_a_percentage_shows_state_and_time_not_zero_percent() -> None:
+    # Ark (Seedance) reports no progress: the bar must not claim 0 %.
+    console, _, err = _console()
+    display = console.task_display("cgt-1")
+    display.update(Task(id="cgt-1", status="running"))
+    display.close()
+    screen = _screen(err.getvalue())
+    line = next(row for row in screen if "cgt-1" in row)
+    assert "running" in line and "%" not in line and re.search(r"\d:\d\d:\d\d", line), screen
