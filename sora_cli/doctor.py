@@ -131,8 +131,10 @@ def check_api(
         return Check("api", SKIP, "needs a key and valid settings")
     if not settings.base_url:
         return _failed("api", _no_base_url(settings))
-    from sora_cli.api import task_path
     from sora_cli.client import NO_RETRY, HttpCore
+    from sora_cli.dialects import status_path
+
+    probe = status_path(settings.profile, PROBE_ID)  # each dialect has its own route
 
     started = time.monotonic()
     # One attempt, no retries: a doctor reports the state of things now, and quickly.
@@ -146,7 +148,7 @@ def check_api(
         deadline=started,
     ) as core:
         try:
-            response = core.request("GET", task_path(PROBE_ID), policy=NO_RETRY, what="the API")
+            response = core.request("GET", probe, policy=NO_RETRY, what="the API")
         except errors.ApiNotFound as exc:
             if exc.body is None:  # a web page's "not found", not the API's JSON error
                 return _failed("api", _not_the_api(settings.base_url))
@@ -159,7 +161,7 @@ def check_api(
     return Check(
         "api",
         OK,
-        f"key accepted: GET videos/{PROBE_ID} answered {status} in {elapsed:.0f} ms "
+        f"key accepted: GET {probe} answered {status} in {elapsed:.0f} ms "
         f"({'unknown task, as expected' if status == 404 else 'status queries are free'})",
     )
 

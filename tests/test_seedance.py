@@ -351,3 +351,31 @@ def test_demo_plays_seedance(sora_home: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "/seedance/api/v3" in done.stderr and "doubao-seedance" in done.stderr
     assert (tmp_path / "demo.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+def test_doctor_probes_the_ark_status_route(sora: Cli, ark: Emulator) -> None:
+    result = sora("doctor")
+    assert result.exit_code == 0, result.stdout
+    (probe,) = requests_for(ark.stats(), "status")
+    assert probe["path"] == "/seedance/api/v3/contents/generations/tasks/sora-doctor-probe"
+    assert "GET contents/generations/tasks/sora-doctor-probe answered 404" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("queued", "running"),
+        ("running", "running"),
+        ("succeeded", "completed"),
+        ("failed", "failed"),
+        ("expired", "expired"),
+        ("cancelled", "cancelled"),
+    ],
+)
+def test_ark_statuses_map_to_the_normalised_states(status: str, state: str) -> None:
+    from sora_cli.dialects.ark import parse_task
+    from sora_cli.profiles import SEEDANCE
+
+    task = parse_task({"id": "cgt-1", "status": status, "model": SEEDANCE_20}, SEEDANCE)
+    assert task.state.value == state and task.progress is None and task.status == status
+    assert task.raw == {"id": "cgt-1", "status": status, "model": SEEDANCE_20}

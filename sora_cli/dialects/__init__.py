@@ -74,6 +74,17 @@ def api_for(profile: Profile, core: HttpCore) -> VideoApi:
     return VideosApi(core)
 
 
+def status_path(profile: Profile, task_id: str) -> str:
+    """The status route of a task in the profile's dialect (the doctor's free probe)."""
+    if profile.dialect == "ark":
+        from sora_cli.dialects.ark import task_path as ark_task_path
+
+        return ark_task_path(task_id)
+    from sora_cli.api import task_path
+
+    return task_path(task_id)
+
+
 def async_api_for(profile: Profile, core: AsyncHttpCore) -> AsyncVideoApi:
     """The adapter of the profile's dialect over the async core (batch)."""
     if profile.dialect == "ark":
