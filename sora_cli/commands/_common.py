@@ -107,8 +107,9 @@ SizeOpt = Annotated[
     typer.Option(
         "--size",
         "-s",
-        help="1280x720 | 720x1280 (openai also 1024x1792 | 1792x1024), or landscape/portrait "
-        "[default: config `size`, else 720x1280].",
+        help="1280x720 | 720x1280 (openai also 1024x1792 | 1792x1024; seedance 480p to "
+        "1080p sizes), or landscape/portrait [default: config `size`, else 720x1280 "
+        "(seedance: 1280x720)].",
         show_default=False,
         autocompletion=complete_size,
     ),
@@ -118,8 +119,8 @@ SecondsOpt = Annotated[
     typer.Option(
         "--seconds",
         "-d",
-        help="Duration in seconds: 10 | 15 (openai: 4 | 8 | 12) [default: config `seconds`, "
-        "else 10 (openai: 4)].",
+        help="Duration in seconds: 10 | 15 (openai: 4 | 8 | 12; seedance: 4-15, 2.5 up to 30) "
+        "[default: config `seconds`, else 10 (openai: 4; seedance: 5)].",
         show_default=False,
         autocompletion=complete_seconds,
     ),
