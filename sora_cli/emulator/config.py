@@ -125,7 +125,9 @@ class Model:
     link_on_cdn: bool = False  # True: an absolute CDN link (no key); False: the /content path
     status_fields: tuple[str, ...] = ()  # extra task fields in the status object
     ttl_seconds: float = DAY  # how long the task and its link live
-    image_exact: bool = True  # a first frame must be exactly `size` (else any real image)
+    # How a first frame must fit `size`: "exact" pixels (OpenAI), the same "ratio" (laozhang
+    # recommends "1280x720 or similar ratio"), or "any" real image (Muse, gateways).
+    image_fit: str = "exact"
     image_urls: bool = False  # JSON images may be URL / data: URL strings
     last_frame: bool = False  # takes an end frame (needs a first frame)
     extend: bool = False  # takes `video_url`: continue that video up to `seconds`
@@ -170,7 +172,7 @@ LANDSCAPE_PORTRAIT = ("1280x720", "720x1280")
 
 SORA_2_LAOZHANG = Model(
     id="sora-2", owned_by="openai", seconds=("10", "15"), sizes=LANDSCAPE_PORTRAIT,
-    statuses=Statuses(queued="submitted"), create_object="task",
+    statuses=Statuses(queued="submitted"), create_object="task", image_fit="ratio",
 )
 
 
@@ -184,7 +186,7 @@ def muse(model_id: str, seconds: tuple[str, ...], default: str) -> Model:
         bodies=("multipart", "json"), integer_seconds=True,
         link_field="video_url", link_on_cdn=True,
         status_fields=("seconds", "size", "expires_at"), ttl_seconds=WEEK,
-        image_exact=False, image_urls=True, last_frame=True, extend=True,
+        image_fit="any", image_urls=True, last_frame=True, extend=True,
     )
 
 
@@ -235,7 +237,7 @@ GATEWAY_MODEL = Model(
     integer_seconds=True,
     statuses=Statuses(queued="pending", running="processing", completed="succeeded"),
     link_field="output_url", link_on_cdn=True, status_fields=("seconds", "size", "expires_at"),
-    image_exact=False, image_urls=True, last_frame=True, extend=True,
+    image_fit="any", image_urls=True, last_frame=True, extend=True,
 )
 
 GATEWAY = Profile(

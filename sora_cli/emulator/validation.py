@@ -168,13 +168,20 @@ def check_decodes(data: bytes, param: str) -> tuple[int, int]:
     return dims
 
 
-def check_image(data: bytes, size: str, param: str = "input_reference") -> None:
-    """A real image of exactly the requested pixel size."""
+def check_image(data: bytes, size: str, param: str = "input_reference",
+                fit: str = "exact") -> None:
+    """A real image of exactly the requested pixel size, or of its aspect ratio."""
     width, height = check_decodes(data, param)
-    if f"{width}x{height}" != size:
-        raise reject(400, "Inpainting image must match the requested width and height "
-                     f"(image is {width}x{height}, requested {size}).", param=param,
-                     code="invalid_value")
+    if f"{width}x{height}" == size:
+        return
+    wanted_w, _, wanted_h = size.partition("x")
+    if fit == "ratio" and wanted_w.isdigit() and wanted_h.isdigit() \
+            and width * int(wanted_h) == height * int(wanted_w):
+        return
+    also = " or their aspect ratio" if fit == "ratio" else ""
+    raise reject(400, f"Inpainting image must match the requested width and height{also} "
+                 f"(image is {width}x{height}, requested {size}).", param=param,
+                 code="invalid_value")
 
 
 def check_frames(model: Model, fields: Mapping[str, object], size: str) -> None:
@@ -185,7 +192,7 @@ def check_frames(model: Model, fields: Mapping[str, object], size: str) -> None:
     if first is None and model.image_urls and fields.get("image") is not None:
         first_param, first = "image", fields["image"]
     if first is not None:
-        if model.image_exact:
+        if model.image_fit != "any":
             check_reference(model, first, size)
         else:
             check_any_image(first, first_param)
@@ -224,11 +231,11 @@ def check_any_image(value: object, param: str) -> None:
 
 def check_reference(model: Model, value: object, size: str) -> None:
     """`input_reference` as an upload (every Sora model) or, where JSON is taken, OpenAI's
-    ImageRefParam; the image must be exactly `size`."""
+    ImageRefParam; the image must fit `size` as the model says."""
     takes_json = "json" in model.bodies
     if isinstance(value, Part):
         if value.filename is not None:
-            check_image(value.data, size)
+            check_image(value.data, size, fit=model.image_fit)
             return
         if not takes_json:
             raise reject(400, "Invalid 'input_reference': upload a local image file "
@@ -247,7 +254,7 @@ def check_reference(model: Model, value: object, size: str) -> None:
         if data is None:
             raise reject(400, "Invalid 'input_reference.image_url': not a base64 image data "
                          "URL.", param="input_reference.image_url", code="invalid_value")
-        check_image(data, size, "input_reference.image_url")
+        check_image(data, size, "input_reference.image_url", model.image_fit)
     elif isinstance(url, str) and not url.startswith(("http://", "https://")):
         raise reject(400, "Invalid 'input_reference.image_url': expected an http(s) or data "
                      "URL.", param="input_reference.image_url", code="invalid_value")
