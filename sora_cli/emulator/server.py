@@ -142,6 +142,11 @@ class Emulator:
             "Point sora at it:",
             f"  export SORA_BASE_URL={self.base_url} SORA_API_KEY="
             f"{'<the --api-key value>' if self.config.api_key else 'sk-emulator'}" + extra,
+        ]
+        if self._ctx.profile.open_catalog:  # a gateway has no default model
+            model = (self.config.models or [m.id for m in self._ctx.profile.models])[0]
+            lines.append(f'  sora generate "a cat" --model {model}')
+        lines += [
             f"Control: {self.base_url[:-3]}/__emulator__/ (faults, stats, reset)",
             "Press Ctrl-C to stop.",
         ]

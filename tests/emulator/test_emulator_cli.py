@@ -82,6 +82,7 @@ def test_retired_and_gateway_flags_reach_the_server() -> None:
     finally:
         proc.kill()
     assert "retired (HTTP 503): vid-2" in err and "SORA_PROFILE=compatible" in err
+    assert '--model vid-1' in err
 
 
 @pytest.mark.parametrize(

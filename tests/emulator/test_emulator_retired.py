@@ -10,7 +10,7 @@ import pytest
 from sora_cli.emulator import Emulator, EmulatorConfig
 from sora_cli.emulator.config import parse_retired
 
-from .helpers import LAOZHANG_FIELDS, call, post_form, post_json
+from .helpers import LAOZHANG_FIELDS, call, control, post_form, post_json
 
 
 def test_404_names_the_profiles_successor(make_emulator: Callable[..., Emulator]) -> None:
@@ -22,6 +22,8 @@ def test_404_names_the_profiles_successor(make_emulator: Callable[..., Emulator]
         "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}
     stats = emu.stats()
     assert stats["tasks"] == 0 and stats["creates_by_prompt"] == {}
+    info = control(emu, "info", method="GET").json()
+    assert (info["retired"], info["retired_answer"]) == ({"sora-2": None}, 404)
     assert [(r["route"], r["status"]) for r in stats["requests"]] == [("create", 404)]
 
 
