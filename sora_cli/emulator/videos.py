@@ -43,7 +43,9 @@ def read_fields(ctx: Context, req: Request) -> tuple[str, dict[str, Any]]:
             return "json", parse_json_object(req.body)
     except BodyError as err:
         raise reject(400, str(err), code="invalid_body") from err
-    raise _unsupported_body(mime, bodies, 415 if "multipart" not in bodies else 400)
+    if "multipart" not in bodies:  # a JSON-only gateway: 415, as such gateways answer
+        raise _unsupported_body(mime, bodies, 415, " only (images as data: URLs)")
+    raise _unsupported_body(mime, bodies, 400)
 
 
 def _unsupported_body(mime: str, bodies: tuple[str, ...], code: int, whom: str = "") -> Rejected:

@@ -77,7 +77,7 @@ def test_values_are_checked_for_syntax_only(
 def test_multipart_is_refused_with_a_clear_message(gw: Emulator) -> None:
     reply = post_form(gw, VID)
     assert reply.status == 415
-    assert "application/json" in reply.error["message"]
+    assert "expects application/json only (images as data: URLs)" in reply.error["message"]
     assert gw.stats()["tasks"] == 0
 
 
