@@ -43,7 +43,7 @@ def read_fields(ctx: Context, req: Request) -> tuple[str, dict[str, Any]]:
             return "json", parse_json_object(req.body)
     except BodyError as err:
         raise reject(400, str(err), code="invalid_body") from err
-    if "multipart" not in bodies:  # a JSON-only gateway: 415, as such gateways answer
+    if "multipart" not in bodies:  # JSON-only: 415 Unsupported Media Type names the fault
         raise _unsupported_body(mime, bodies, 415, " only (images as data: URLs)")
     raise _unsupported_body(mime, bodies, 400)
 
