@@ -42,6 +42,7 @@ class Document:
 
 
 _S, _I, _N, _O, _NULL = "string", "integer", "number", "object", "null"
+_A = "array"
 _BOOL = "boolean"
 
 JOB_RECORD = Document(
@@ -183,12 +184,23 @@ DOCTOR = Document(
     title="The doctor's checks",
     commands=("sora doctor --json",),
     shape=(
-        "an array of check objects, in this order: config, settings, key, api, journal, terminal"
+        "an array of check objects, in this order: config, settings, key, api, model, journal, "
+        "terminal"
     ),
-    about="The exit code is that of the first failed check (0 when none failed).",
+    about="The exit code is that of the first failed check (0 when none failed; a warning "
+    "never sets it).",
     fields=(
-        Field("name", (_S,), "`config`, `settings`, `key`, `api`, `journal` or `terminal`."),
-        Field("status", (_S,), "`ok`, `fail`, or `skip` (an earlier check must pass first)."),
+        Field(
+            "name",
+            (_S,),
+            "`config`, `settings`, `key`, `api`, `model`, `journal` or `terminal`.",
+        ),
+        Field(
+            "status",
+            (_S,),
+            "`ok`, `fail`, `warn` (e.g. the configured model is retired), or `skip` (an "
+            "earlier check must pass first).",
+        ),
         Field("detail", (_S,), "What was found (the key only ever redacted)."),
         Field("hint", (_S, _NULL), "What to do about a failure."),
         Field("exit_code", (_I,), "The documented exit code of this failure; 0 if none."),
@@ -259,12 +271,41 @@ BATCH_PLAN = Document(
     ),
 )
 
+MODELS = Document(
+    key="models",
+    title="The model catalog",
+    commands=("sora models --json",),
+    shape="an array of model objects, in catalog order (a gateway's served models last)",
+    about="Facts marked unknown by the providers are data here, and may change.",
+    fields=(
+        Field("model", (_S,), "The name to give `--model`."),
+        Field("aliases", (_A,), "Other names for it (`muse`)."),
+        Field("ids", (_O,), "Duration (as a string) -> the model id sent for it."),
+        Field("seconds", (_A,), "Durations it makes (empty: any; the server decides)."),
+        Field("sizes", (_A, _NULL), "Sizes it makes; null: not checked."),
+        Field("price", (_S, _NULL), "The price table in words; null: unknown."),
+        Field("prices_usd", (_A,), "`{seconds, size, usd}` for every priced combination."),
+        Field("image_policy", (_S,), "`exact`, `ratio` or `none`: how a first frame is judged."),
+        Field("last_frame", (_BOOL,), "Takes `--last-frame`."),
+        Field("extend", (_BOOL,), "Takes `--extend`."),
+        Field("link_ttl_seconds", (_N, _NULL), "How long its video links live; null: unknown."),
+        Field("poll_interval", (_N, _NULL), "Seconds between polls its provider asks for."),
+        Field("give_up_after", (_N, _NULL), "Seconds a wait is worth, per its provider."),
+        Field("state", (_S,), "`live`, `retired` (still sent when asked), or `unknown`."),
+        Field("retired_since", (_S, _NULL), "ISO date it was retired upstream."),
+        Field("successor", (_S, _NULL), "The model that replaces it."),
+        Field("in_catalog", (_BOOL,), "False for a gateway's model the catalog does not know."),
+        Field("served", (_BOOL, _NULL), "With `--check`: whether GET /models lists it."),
+    ),
+)
+
 DOCUMENTS: tuple[Document, ...] = (
     JOB_RECORD,
     JOB_LIST,
     TASK_OBJECT,
     CONFIG_LIST,
     DOCTOR,
+    MODELS,
     BATCH_LINE,
     BATCH_SUMMARY,
     BATCH_PLAN,
