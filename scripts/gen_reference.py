@@ -24,6 +24,7 @@ COMMANDS = [
     ["generate"],
     ["stream"],
     ["batch"],
+    ["gallery"],
     ["status"],
     ["download"],
     ["list"],
