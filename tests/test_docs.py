@@ -36,6 +36,7 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
         ["emulator"],
         ["demo"],
         ["doctor"],
+        ["gallery"],
         ["config", "set"],
     ],
 )

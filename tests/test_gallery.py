@@ -420,3 +420,16 @@ def test_the_page_plays_in_a_real_browser_with_nothing_refused(cli: Cli, tmp_pat
     assert cli("gallery", batch_id).exit_code == 0
     screenshot(out / "index.html", tmp_path / "empty.png")
     assert orange_pixels(tmp_path / "empty.png") < 100
+
+
+def test_a_batch_whose_page_cannot_be_written_keeps_its_outcome(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("<h1>mine</h1>", encoding="utf-8")
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("a cat\n", encoding="utf-8")
+    result = cli("batch", str(prompts), "-O", str(out), "--json", "--gallery")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["gallery"] is None
+    assert "warning: no gallery written" in result.stderr
+    assert (out / "index.html").read_text(encoding="utf-8") == "<h1>mine</h1>"
