@@ -7,6 +7,7 @@ there a still image beside it) and at the clock (has an undownloaded video's lin
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -102,18 +103,28 @@ def select(journal: Journal, words: Sequence[str], since: float | None) -> Selec
 
 def _batch(journal: Journal, batch_id: str) -> Selection | None:
     """The newest row of each line of a batch (a line retried after a failure shows its
-    new task), in line order."""
+    new task), in the order of the batch file."""
     rows = [r for r in journal.for_batch(batch_id) if r.kind in _TASK_KINDS]
     saved = journal.load_batch(batch_id)
     if not rows and saved is None:
         return None
     newest: dict[str, JobRecord] = {}
     for record in rows:  # oldest first: a later row of the same line replaces an earlier
-        newest.pop(record.batch_key or record.id, None)
         newest[record.batch_key or record.id] = record
+    order = _line_order(saved[1]) if saved else {}
+    records = sorted(newest.values(), key=lambda r: order.get(r.batch_key or "", len(order)))
     directory = Path(saved[0]) if saved and saved[0] else None
-    selection = Selection(list(newest.values()), f"Batch {batch_id}", directory)
+    selection = Selection(records, f"Batch {batch_id}", directory)
     return _non_empty(selection, f"in batch {batch_id}")
+
+
+def _line_order(manifest: str) -> dict[str, int]:
+    """Line key -> position in the batch file, from the journal's copy of its lines."""
+    try:
+        lines = json.loads(manifest)
+        return {str(line["key"]): i for i, line in enumerate(lines)}
+    except (ValueError, TypeError, KeyError):
+        return {}
 
 
 def _by_id(journal: Journal, ids: Sequence[str]) -> Selection:

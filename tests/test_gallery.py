@@ -433,3 +433,19 @@ def test_a_batch_whose_page_cannot_be_written_keeps_its_outcome(cli: Cli, tmp_pa
     assert json.loads(result.stdout.splitlines()[-1])["gallery"] is None
     assert "warning: no gallery written" in result.stderr
     assert (out / "index.html").read_text(encoding="utf-8") == "<h1>mine</h1>"
+
+
+def test_a_retried_line_shows_its_newest_task_in_file_order(
+    cli: Cli, tmp_path: Path, sora_home: Path
+) -> None:
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("bad [emulator:content-violation]\na cat\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli("batch", str(prompts), "-O", str(out)).exit_code == 5
+    again = cli("batch", str(prompts), "-O", str(out), "--retry-failed", "--gallery")
+    assert again.exit_code == 5, again.stderr
+    failed_rows = [r["id"] for r in journal_rows(sora_home) if r["status"] == "failed"]
+    assert len(failed_rows) == 2  # the line failed twice: two tasks, one card
+    cards = read_page(out / "index.html").cards()
+    assert [c.attrs["class"] for c in cards] == ["failed", "completed"]  # as in the file
+    assert cards[0].attrs["id"] == f"task-{failed_rows[-1]}"
