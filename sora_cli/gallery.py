@@ -92,7 +92,7 @@ class Card:
     cost: str = "-"
     created: str = "-"
     error: str | None = None
-    path: str | None = None  # the video file as the journal knows it
+    path: str | None = None  # the video file, as shown (relative to the page where it can be)
     video: str | None = None  # relative path from the page to the video, when it plays
     poster: str | None = None  # relative path from the page to a still image, if any
 

@@ -233,7 +233,8 @@ def card_for(record: JobRecord, page_dir: Path, now: float) -> tuple[Card, float
         if record.created_at
         else "-",
         error=record.error,
-        path=record.file,
+        # Relative to the page, like the link: a shared page names no one's home folder.
+        path=(_relative(video, page_dir) or record.file) if video is not None else None,
         video=_relative(video, page_dir) if on_disk and video is not None else None,
         poster=_poster(video, page_dir) if on_disk and video is not None else None,
     )

@@ -195,6 +195,9 @@ def test_batch_gallery_writes_one_card_per_line_next_to_the_videos(
     assert HOSTILE in text_of(done)
     assert "content_policy_violation" in text_of(failed) and "not charged" in text_of(failed)
     assert "$0.15" in text_of(done)
+    # The page names files as it links them: a zip of the folder shows no one's home folder.
+    assert str(tmp_path) not in (out / "index.html").read_text(encoding="utf-8")
+    assert unquote(video.attrs["src"]) in text_of(done)
 
 
 def test_batch_gallery_path_is_in_the_json_summary_and_stdout_keeps_its_shape(

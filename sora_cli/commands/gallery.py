@@ -62,12 +62,13 @@ def gallery(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write an index.html that shows each task's video with its prompt and outcome.
+    """Write an index.html to review tasks by watching their videos.
 
     One card per task: the video (it plays in the page), prompt, model, size, duration,
-    estimated cost, status or error, and the file's path; failed, expired and missing
-    videos are shown as such. Links are relative and nothing loads from the network, so
-    the folder can be zipped and shared. Prints the page's path (--json: a record).
+    estimated cost, status or error, and the file's path (relative to the page); failed,
+    expired and missing videos are shown as such. Links are relative and nothing loads
+    from the network, so the folder can be zipped and shared. Prints the page's path
+    (--json: a record).
 
     Example: sora gallery b-1a2b3c4d5e6f -o review/
     """
