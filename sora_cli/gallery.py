@@ -51,7 +51,7 @@ body { margin: 0; padding: 1.5rem; background: var(--bg); color: var(--fg);
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
 header h1 { margin: 0 0 .25rem; font-size: 1.4rem; }
 header p { margin: 0 0 1.25rem; color: var(--muted); }
-main { display: grid; gap: 1rem;
+main { display: grid; gap: 1rem; align-items: start;
   grid-template-columns: repeat(auto-fill, minmax(min(100%, 20rem), 1fr)); }
 article { background: var(--card); border: 1px solid var(--line); border-radius: 12px;
   overflow: hidden; display: flex; flex-direction: column; }
@@ -61,7 +61,8 @@ article.running, article.not-downloaded { border-color: var(--warn); }
   justify-content: center; }
 .media.portrait { aspect-ratio: 9 / 16; max-height: 28rem; }
 .media video { width: 100%; height: 100%; object-fit: contain; display: block; }
-.media .none { color: #ddd; padding: 1rem; text-align: center; }
+.media.empty { background: var(--line); aspect-ratio: 32 / 9; }
+.media .none { color: var(--fg); padding: 1rem; text-align: center; overflow-wrap: anywhere; }
 .body { padding: .75rem 1rem 1rem; display: flex; flex-direction: column; gap: .5rem; }
 .prompt { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .badge { align-self: flex-start; font-size: .8rem; font-weight: 600; padding: .1rem .5rem;
@@ -110,10 +111,12 @@ def _attr(value: str) -> str:
 
 
 def _media(card: Card) -> str:
-    shape = "portrait" if _is_portrait(card.size) else "landscape"
-    if card.video is None:
+    if card.video is None:  # a short, grey box: nothing to watch here
         words = _NO_VIDEO.get(card.state, card.status)
-        return f'<div class="media {shape}"><p class="none">{escape(words)}</p></div>'
+        if card.state == "not-downloaded":
+            words += f"; fetch it with: sora download {card.task_id}"
+        return f'<div class="media empty"><p class="none">{escape(words)}</p></div>'
+    shape = "portrait" if _is_portrait(card.size) else "landscape"
     poster = f' poster="{_attr(href(card.poster))}"' if card.poster else ""
     return (
         f'<div class="media {shape}"><video controls preload="metadata"{poster} '

@@ -26,6 +26,8 @@ PAGE_NAME = "index.html"
 # A still frame saved beside a video under the same name (sora-<id>.jpg), used as its poster.
 POSTER_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 _TASK_KINDS = ("async", "stream")  # intent/unknown rows have no task to show
+# Card states, in the order the page's summary line counts them.
+_STATES = ("completed", "failed", "expired", "missing", "not-downloaded", "running")
 _AGO = re.compile(r"^(\d+)\s*([mhdw])$")
 _AGO_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -242,11 +244,11 @@ def card_for(record: JobRecord, page_dir: Path, now: float) -> tuple[Card, float
 
 
 def _summary(cards: Sequence[Card], cost: float, now: float) -> str:
-    counts: dict[str, int] = {}
-    for card in cards:
-        counts[card.state] = counts.get(card.state, 0) + 1
     parts = [f"{len(cards)} task" + ("" if len(cards) == 1 else "s")]
-    parts += [f"{n} {state.replace('-', ' ')}" for state, n in counts.items()]
+    for state in _STATES:
+        count = sum(1 for card in cards if card.state == state)
+        if count:
+            parts.append(f"{count} {state.replace('-', ' ')}")
     parts.append(f"estimated ${cost:.2f}")
     parts.append("made " + time.strftime("%Y-%m-%d %H:%M", time.localtime(now)))
     return " · ".join(parts)
