@@ -373,6 +373,7 @@ def png_pixels(data: bytes) -> list[bytes]:
 
 def screenshot(page: Path, shot: Path) -> str:
     """Open the page in headless Chromium from disk; its log (console messages included)."""
+    shot.unlink(missing_ok=True)
     done = subprocess.run(
         [
             CHROMIUM or "chromium",
@@ -390,7 +391,7 @@ def screenshot(page: Path, shot: Path) -> str:
         ],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=150,
     )
     assert shot.exists(), done.stderr[-3000:]
     return done.stderr
@@ -405,6 +406,7 @@ def orange_pixels(shot: Path) -> int:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
+@pytest.mark.timeout(600)  # up to four browser starts, on a machine that may be busy
 def test_the_page_plays_in_a_real_browser_with_nothing_refused(cli: Cli, tmp_path: Path) -> None:
     out, batch_id = run_batch(cli, tmp_path, "--gallery")
     # The emulator's clip is an orange gradient: its first frame shows where a video plays.
