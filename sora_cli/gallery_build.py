@@ -11,7 +11,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from sora_cli.errors import UsageError
 from sora_cli.gallery import GENERATOR, Card, render_page
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import TaskState, normalise_status
+from sora_cli.profiles import DEFAULT_PROFILE, Profile, get_profile_or_none
 
 PAGE_NAME = "index.html"
 # A still frame saved beside a video under the same name (sora-<id>.jpg), used as its poster.
@@ -179,15 +180,15 @@ def _poster(video: Path, page_dir: Path) -> str | None:
     return None
 
 
-def _price(record: JobRecord) -> float | None:
-    """The profile's estimate for this completed video; None when it has no rule."""
-    from sora_cli.profiles import DEFAULT_PROFILE, get_profile
-
+def _price(record: JobRecord, user_profiles: Mapping[str, Profile]) -> float | None:
+    """The estimate of the profile the task was made with (a user profile from the config
+    file included); None when it has no price for it."""
+    profile = get_profile_or_none(record.profile or DEFAULT_PROFILE, dict(user_profiles))
     try:
-        profile = get_profile(record.profile or DEFAULT_PROFILE)
-        return profile.price(record.model or "", record.size or "", int(record.seconds or 0))
-    except (UsageError, ValueError):
-        return None
+        seconds = int(record.seconds) if record.seconds else None
+    except ValueError:
+        seconds = None
+    return profile.price(record.model or "", record.size, seconds) if profile else None
 
 
 def _state(record: JobRecord, on_disk: bool, now: float) -> str:
@@ -207,12 +208,18 @@ def _state(record: JobRecord, on_disk: bool, now: float) -> str:
     return "not-downloaded"
 
 
-def card_for(record: JobRecord, page_dir: Path, now: float) -> tuple[Card, float | None]:
+def card_for(
+    record: JobRecord, page_dir: Path, now: float, user_profiles: Mapping[str, Profile]
+) -> tuple[Card, float | None]:
     """One task's card, and its estimated price when it completed (None otherwise)."""
     video = Path(record.file) if record.file else None
     on_disk = video is not None and video.is_file()
     state = _state(record, on_disk, now)
-    price = _price(record) if normalise_status(record.status) is TaskState.COMPLETED else None
+    price = (
+        _price(record, user_profiles)
+        if normalise_status(record.status) is TaskState.COMPLETED
+        else None
+    )
     if state == "failed":
         cost = "not charged (failed)"
     elif normalise_status(record.status) is TaskState.COMPLETED:
@@ -270,14 +277,19 @@ def _check_replaceable(page: Path, force: bool) -> None:
 
 
 def write_gallery(
-    selection: Selection, directory: Path, *, force: bool = False, now: float | None = None
+    selection: Selection,
+    directory: Path,
+    *,
+    user_profiles: Mapping[str, Profile],
+    force: bool = False,
+    now: float | None = None,
 ) -> GalleryReport:
     """Render the selection's cards into `directory/index.html` (atomically)."""
     now = time.time() if now is None else now
     directory = directory.expanduser().resolve()
     page = directory / PAGE_NAME
     _check_replaceable(page, force)
-    made = [card_for(record, directory, now) for record in selection.records]
+    made = [card_for(record, directory, now, user_profiles) for record in selection.records]
     cards = [card for card, _ in made]
     cost = round(sum(price or 0.0 for _, price in made), 4)
     html = render_page(cards, title=selection.title, summary=_summary(cards, cost, now))

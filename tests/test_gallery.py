@@ -454,3 +454,17 @@ def test_a_retried_line_shows_its_newest_task_in_file_order(
     cards = read_page(out / "index.html").cards()
     assert [c.attrs["class"] for c in cards] == ["failed", "completed"]  # as in the file
     assert cards[0].attrs["id"] == f"task-{failed_rows[-1]}"
+
+
+def test_cost_is_the_profiles_estimate_and_unknown_where_it_has_no_price(tmp_path: Path) -> None:
+    from sora_cli.gallery_build import card_for
+    from sora_cli.journal import JobRecord
+
+    def cost(**row: str) -> str:
+        record = JobRecord(id="video_1", status="completed", created_at=1.0, **row)
+        return card_for(record, tmp_path, time.time(), {})[0].cost
+
+    assert cost(profile="laozhang", model="sora-2", seconds="10") == "$0.15 (estimate)"
+    assert cost(profile="openai", model="sora-2", seconds="8") == "$0.80 (estimate)"
+    assert cost(profile="compatible", model="vid-1", seconds="8") == "unknown"
+    assert cost(profile="gone-from-config", model="vid-1") == "unknown"

@@ -93,7 +93,13 @@ def _run(
         selection = select(journal, targets, start)
     fallback = rt.settings.output_dir or Path.cwd()
     directory = output_dir if output_dir is not None else default_directory(selection, fallback)
-    report = write_gallery(selection, directory, force=force, now=now)
+    report = write_gallery(
+        selection,
+        directory,
+        user_profiles=rt.settings.user_profiles,
+        force=force,
+        now=now,
+    )
     announce(rt, report)
     return report
 
@@ -120,7 +126,7 @@ def write_batch_gallery(rt: Runtime, batch_id: str, output_dir: Path) -> Gallery
     try:
         with rt.journal() as journal:
             selection = select(journal, [batch_id], None)
-        return write_gallery(selection, output_dir)
+        return write_gallery(selection, output_dir, user_profiles=rt.settings.user_profiles)
     except SoraError as exc:
         rt.console.warn(f"no gallery written: {exc.message}")
         return None
