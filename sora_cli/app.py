@@ -16,6 +16,7 @@ from sora_cli.commands import demo as demo_cmd
 from sora_cli.commands import doctor as doctor_cmd
 from sora_cli.commands import download as download_cmd
 from sora_cli.commands import emulator as emulator_cmd
+from sora_cli.commands import gallery as gallery_cmd
 from sora_cli.commands import generate as generate_cmd
 from sora_cli.commands import list as list_cmd
 from sora_cli.commands import models as models_cmd
@@ -160,6 +161,7 @@ app.command("download")(download_cmd.download)
 app.command("list")(list_cmd.list_jobs)
 app.command("models")(models_cmd.models)
 app.command("batch")(batch_cmd.batch)
+app.command("gallery")(gallery_cmd.gallery)
 app.add_typer(config_cmd.app, name="config")
 app.command("emulator")(emulator_cmd.emulator)
 app.command("demo")(demo_cmd.demo)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sora_cli.catalog import ModelEntry
     from sora_cli.profiles import Profile
 
@@ -168,29 +170,59 @@ def complete_task_id(incomplete: str) -> list[Completion]:
     return _task_ids(incomplete, ("async", "stream"))
 
 
-def _task_ids(incomplete: str, kinds: tuple[str, ...]) -> list[Completion]:
-    """Ids from the journal with status and prompt as help; ambiguous/intent rows left out."""
+def complete_gallery_target(incomplete: str) -> list[Completion]:
+    """`sora gallery`: batch ids (newest first), then task ids."""
+    import sqlite3
+
+    db = _open_journal()
+    if db is None:
+        return []
+    try:
+        rows = db.execute(
+            "SELECT id, source FROM batches WHERE id LIKE ? ESCAPE '\\' "
+            "ORDER BY created_at DESC LIMIT ?",
+            (_like_prefix(incomplete), MAX_TASK_IDS),
+        ).fetchall()
+    except sqlite3.Error:
+        rows = []
+    finally:
+        db.close()
+    return [(str(row[0]), f"batch: {row[1]}") for row in rows] + complete_task_id(incomplete)
+
+
+def _open_journal() -> "sqlite3.Connection | None":
+    """The journal, read-only (a completion never creates or migrates it), or None."""
     import sqlite3
 
     from sora_cli.paths import resolve_paths
 
     path = resolve_paths().journal_file
     if not path.exists():
+        return None
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
+    except sqlite3.Error:
+        return None
+
+
+def _task_ids(incomplete: str, kinds: tuple[str, ...]) -> list[Completion]:
+    """Ids from the journal with status and prompt as help; ambiguous/intent rows left out."""
+    import sqlite3
+
+    db = _open_journal()
+    if db is None:
         return []
     marks = ", ".join("?" for _ in kinds)
     try:
-        # Read-only URI: a completion never creates or migrates the journal.
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
-        try:
-            rows = db.execute(
-                f"SELECT id, status, progress, prompt FROM jobs WHERE kind IN ({marks}) "
-                "AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                (*kinds, _like_prefix(incomplete), MAX_TASK_IDS),
-            ).fetchall()
-        finally:
-            db.close()
+        rows = db.execute(
+            f"SELECT id, status, progress, prompt FROM jobs WHERE kind IN ({marks}) "
+            "AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (*kinds, _like_prefix(incomplete), MAX_TASK_IDS),
+        ).fetchall()
     except sqlite3.Error:
         return []
+    finally:
+        db.close()
     return [(str(row[0]), _task_help(row[1], row[2], row[3])) for row in rows]
 
 

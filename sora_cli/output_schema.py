@@ -253,6 +253,12 @@ BATCH_SUMMARY = Document(
         Field("cost_usd", (_N,), "Estimated price of the completed videos."),
         Field("exit_code", (_I,), "0 when every line completed, else the most serious code."),
         Field("batch_id", (_S,), "Re-run with `sora batch --resume BATCH_ID`."),
+        Field(
+            "gallery",
+            (_S, _NULL),
+            "Path of the batch's `index.html`; null when it could not be written.",
+            "with `--gallery`",
+        ),
     ),
 )
 
@@ -299,6 +305,27 @@ MODELS = Document(
     ),
 )
 
+GALLERY = Document(
+    key="gallery",
+    title="The gallery page",
+    commands=("sora gallery --json",),
+    shape="one object",
+    about="What `index.html` shows: one card per task.",
+    fields=(
+        Field("path", (_S,), "Absolute path of the written `index.html`."),
+        Field("cards", (_I,), "Tasks on the page."),
+        Field("playable", (_I,), "Cards whose video is on disk and plays in the page."),
+        Field("failed", (_I,), "Tasks that failed (or were cancelled)."),
+        Field("expired", (_I,), "Tasks whose video expired before it was downloaded."),
+        Field(
+            "outside",
+            (_I,),
+            "Videos linked from outside the page's folder (a copy of the folder lacks them).",
+        ),
+        Field("cost_usd", (_N,), "Estimated price of the completed videos on the page."),
+    ),
+)
+
 DOCUMENTS: tuple[Document, ...] = (
     JOB_RECORD,
     JOB_LIST,
@@ -309,4 +336,5 @@ DOCUMENTS: tuple[Document, ...] = (
     BATCH_LINE,
     BATCH_SUMMARY,
     BATCH_PLAN,
+    GALLERY,
 )

@@ -36,6 +36,7 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
         ["emulator"],
         ["demo"],
         ["doctor"],
+        ["gallery"],
         ["config", "set"],
     ],
 )
@@ -113,3 +114,19 @@ def test_every_sora_invocation_in_the_ci_job_is_a_real_command_and_option() -> N
         for token in (t.strip("\"'") for t in rest.split()):
             if token.startswith("-") and token != "-":
                 assert token.split("=")[0] in known, f"sora {name}: no option {token}"
+
+
+def test_the_reference_covers_every_command() -> None:
+    import importlib.util
+
+    from sora_cli.app import app
+
+    script = ROOT / "scripts" / "gen_reference.py"
+    spec = importlib.util.spec_from_file_location("gen_reference", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    listed = {tuple(words) for words in module.COMMANDS}
+    registered = {(c.name,) for c in app.registered_commands}
+    registered |= {(g.name,) for g in app.registered_groups}
+    assert registered <= listed, registered - listed

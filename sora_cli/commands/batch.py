@@ -75,6 +75,12 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing output files.")
     ] = False,
+    gallery: Annotated[
+        bool,
+        typer.Option(
+            "--gallery", help="At the end, write index.html in the output directory (sora gallery)."
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -120,7 +126,7 @@ def batch(
         wait_times=lambda model: _wait_times(rt, model),
     )
     try:
-        code = _run(rt, file, resume, dry_run, options)
+        code = _run(rt, file, resume, dry_run, options, gallery)
     finally:
         rt.close()
     if code:
@@ -180,7 +186,12 @@ def _check_image(rt: Runtime, spec: str, size: str) -> None:
 
 
 def _run(
-    rt: Runtime, file: str | None, resume: str | None, dry_run: bool, options: BatchOptions
+    rt: Runtime,
+    file: str | None,
+    resume: str | None,
+    dry_run: bool,
+    options: BatchOptions,
+    gallery: bool = False,
 ) -> int:
     from sora_cli.outputs import precheck_directory
 
@@ -193,7 +204,7 @@ def _run(
     rt.settings.require_api_key()
     rt.settings.require_base_url()
     precheck_directory(options.output_dir)
-    return _execute(rt, batch_id, lines, options)
+    return _execute(rt, batch_id, lines, options, gallery)
 
 
 def _wait_times(rt: Runtime, model: str) -> tuple[float, float]:
@@ -253,7 +264,9 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool
     )
 
 
-def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> int:
+def _execute(
+    rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions, gallery: bool
+) -> int:
     import asyncio
     import json
 
@@ -307,7 +320,15 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
         display.close()
     summary = summarise(results)
     summary["batch_id"] = batch_id
+    page = None
+    if gallery:
+        from sora_cli.commands.gallery import announce, write_batch_gallery
+
+        page = write_batch_gallery(rt, batch_id, options.output_dir)
+        summary["gallery"] = str(page.path) if page else None
     if rt.json:
         rt.console.result_json_line(summary)
     display.summary(summary)
+    if page is not None:
+        announce(rt, page, path=True)
     return int(summary["exit_code"])
