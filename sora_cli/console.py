@@ -70,6 +70,17 @@ def _isatty(stream: IO[Any]) -> bool:
         return False
 
 
+def _same_terminal(one: IO[Any], other: IO[Any]) -> bool:
+    """True when both streams are the same terminal device (a shell with no redirection)."""
+    if not (_isatty(one) and _isatty(other)):
+        return False
+    try:
+        a, b = os.fstat(one.fileno()), os.fstat(other.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+    return (a.st_dev, a.st_ino, a.st_rdev) == (b.st_dev, b.st_ino, b.st_rdev)
+
+
 class TaskDisplay(Protocol):
     """Progress of one task while it is waited for."""
 
@@ -239,7 +250,16 @@ class Console:
 
     def result(self, text: str) -> None:
         """One result line on stdout."""
-        self.stdout.write(scrub_secrets(text) + "\n")
+        line = scrub_secrets(text)
+        if self._rich is not None and self.live_active and _same_terminal(self.stdout, self.stderr):
+            # Written straight to the terminal, the line would be erased by the live
+            # display's next refresh (it moves the cursor up over its own lines). With both
+            # streams on one terminal, rich prints it above the display to the same screen.
+            from rich.text import Text
+
+            self._rich.print(Text(line))
+            return
+        self.stdout.write(line + "\n")
         self.stdout.flush()
 
     def result_json(self, data: Any) -> None:

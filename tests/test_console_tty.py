@@ -282,3 +282,55 @@ def test_o_dash_onto_a_terminal_is_refused_before_anything_is_paid_for(
     assert proc.returncode == 2, proc.stderr
     assert "which is a terminal" in proc.stderr and "-o - > cat.mp4" in proc.stderr
     assert not cli.stats()["requests"]  # nothing created, nothing fetched
+
+
+def _all_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
+    """Run sora with stdout and stderr on one pseudo-terminal, as at a person's shell; returns
+    the exit code and the screen it left (control sequences applied)."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sora_cli", *argv],
+            stdout=slave,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **env},
+        )
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:  # read while it runs: a full pty buffer would block the child
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    code = proc.wait(timeout=60)
+    return code, _screen(b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_batch_results_survive_its_live_display_on_a_terminal(
+    cli: Cli, tmp_path: Path, sora_home: Path
+) -> None:
+    assert cli.emulator is not None
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("".join(f"cat {i}\n" for i in range(4)), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": cli.emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+        "COLUMNS": "200",
+    }
+    code, screen = _all_on_a_terminal(["batch", str(prompts), "-O", str(out)], env)
+    assert code == 0, screen
+    saved = sorted(str(p) for p in out.glob("*.mp4"))
+    assert len(saved) == 4
+    # each saved path is a whole line of its own, as it would be in a pipe
+    assert sorted(row for row in screen if row.startswith(str(out))) == saved, screen
