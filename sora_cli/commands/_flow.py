@@ -19,9 +19,16 @@ if TYPE_CHECKING:
 
 
 def wait_with_display(
-    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Polled | None = None
+    rt: Runtime,
+    api: VideosApi,
+    journal: Journal,
+    task_id: str,
+    first: Polled | None = None,
+    *,
+    output: str | None = None,
 ) -> Task:
-    """Poll until the task ends, showing progress on stderr."""
+    """Poll until the task ends, showing progress on stderr; `output` is the `-o` asked for,
+    repeated in the command that resumes."""
     from sora_cli.jobs import WaitCallbacks, wait_for_task
 
     display = rt.console.task_display(task_id)
@@ -34,6 +41,7 @@ def wait_with_display(
             timeout=rt.settings.timeout,
             callbacks=WaitCallbacks(on_update=display.update, on_warning=rt.console.warn),
             first=first,
+            output=output,
         )
     finally:
         display.close()
