@@ -22,7 +22,7 @@ from sora_cli.batch_display import BatchDisplay
 from sora_cli.batch_input import BatchLine
 from sora_cli.console import Console
 from sora_cli.models import Task
-from tests.helpers import TEST_KEY, Cli
+from tests.helpers import TEST_KEY, Cli, journal_rows
 
 HOSTILE = ["[/]", "[red]x[/red]", "[bold", ":smile:"]
 PROMPT = "cat [/] [red]x[/red] [bold :smile:"  # short enough for `sora list`
@@ -334,3 +334,22 @@ def test_batch_results_survive_its_live_display_on_a_terminal(
     assert len(saved) == 4
     # each saved path is a whole line of its own, as it would be in a pipe
     assert sorted(row for row in screen if row.startswith(str(out))) == saved, screen
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("columns", ["130", "160"])
+def test_sora_list_on_a_narrow_terminal_keeps_ids_and_paths_whole(
+    cli: Cli, tmp_path: Path, sora_home: Path, columns: str
+) -> None:
+    prompt = "a very long prompt about a cat that rides a skateboard down a hill at dusk"
+    out = tmp_path / "clip.mp4"
+    created = cli("generate", prompt, "-o", str(out), "--quiet")
+    assert created.exit_code == 0, created.stderr
+    (row,) = journal_rows(sora_home)
+    env = {"SORA_HOME": str(sora_home), "TERM": "xterm-256color", "COLUMNS": columns}
+    proc, shown = _on_a_terminal(["list"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert row["id"] in shown  # never shortened: it is what other commands take
+    assert all(len(line) <= int(columns) for line in shown.splitlines())
+    assert "a very long" in shown and "…" in shown  # the prompt gave way first
+    assert str(out) in shown  # whole: the columns that matter least made room
