@@ -107,6 +107,32 @@ def batch_state(journal: Journal, batch_id: str, server: Server) -> BatchState:
     return state
 
 
+def price_of(profile: Profile, model: str | None, size: str | None, seconds: object) -> float:
+    """A task's estimated price in USD; 0 where the profile knows none."""
+    try:
+        price = profile.price(model or "", size or "", int(str(seconds or 0)))
+    except ValueError:
+        price = None
+    return price or 0.0
+
+
+def committed_cost(known: dict[str, JobRecord], profile: Profile) -> float:
+    """What the batch's existing tasks count against --max-cost."""
+    return sum(
+        price_of(profile, r.model, r.size, r.seconds) for r in known.values() if r.kind == "async"
+    )
+
+
+def within_cap(committed: float, price: float, cap: float | None) -> bool:
+    """Whether one more task priced `price` keeps the batch within --max-cost."""
+    return cap is None or committed + price <= cap + 1e-9
+
+
+def cap_reason(cap: float) -> str:
+    """Why a line was not created, in the words the summary and --dry-run use."""
+    return f"not created: --max-cost {cap:g} USD would be passed"
+
+
 def needs_task(record: JobRecord | None, retry_failed: bool) -> bool:
     """A line is created (again) when it has no task here, its create went unanswered (sent
     again with the same Idempotency-Key), or its task failed and --retry-failed is given."""
@@ -258,9 +284,7 @@ class BatchRunner:
         )
         self.state = batch_state(self.journal, self.batch_id, self.server)
         known = self.state.known
-        for record in known.values():
-            if record.kind == "async":
-                shared.committed_cost += self._price(record.model, record.size, record.seconds)
+        shared.committed_cost += committed_cost(known, self.profile)
         self._note_elsewhere()
         tasks = [
             asyncio.create_task(self._guarded(line, known.get(line.key), shared))
@@ -314,11 +338,7 @@ class BatchRunner:
         return found
 
     def _price(self, model: str | None, size: str | None, seconds: str | int | None) -> float:
-        try:
-            price = self.profile.price(model or "", size or "", int(seconds or 0))
-        except ValueError:
-            price = None
-        return price or 0.0
+        return price_of(self.profile, model, size, seconds)
 
     async def _guarded(
         self, line: BatchLine, known: JobRecord | None, shared: _Shared
@@ -431,11 +451,11 @@ class BatchRunner:
             )
         price = self._price(line.model, line.size, line.seconds)
         cap = self.options.max_cost
-        if cap is not None and shared.committed_cost + price > cap + 1e-9:
+        if cap is not None and not within_cap(shared.committed_cost, price, cap):
             return LineResult(
                 line,
                 "skipped",
-                error=f"not created: --max-cost {cap:g} USD would be passed",
+                error=cap_reason(cap),
                 exit_code=int(ExitCode.NOT_FINISHED),  # still to do: re-run with a higher cap
             )
         shared.committed_cost += price  # reserved before awaiting, so the cap holds

@@ -116,8 +116,9 @@ class BatchDisplay:
         if self._progress is not None:
             self._progress.stop()
 
-    def summary(self, summary: dict[str, object]) -> None:
-        """The closing line on stderr, and what to run next when something is missing."""
+    def summary(self, summary: dict[str, object], *, cap_hint: str | None = None) -> None:
+        """The closing line on stderr, and what to run next when something is missing;
+        `cap_hint` (`--max-cost X`) when the cap is why lines were not created."""
         words = {
             "completed": "completed",
             "failed": "failed",
@@ -140,6 +141,11 @@ class BatchDisplay:
         if summary["failed"]:
             self.console.info(
                 f"give failed lines a new task: sora batch --resume {batch_id} --retry-failed"
+            )
+        elif cap_hint:
+            self.console.info(
+                f"lines were skipped to stay within --max-cost; raise it to create them: "
+                f"sora batch --resume {batch_id} {cap_hint}"
             )
         elif summary["exit_code"]:
             self.console.info(f"re-run to finish what is missing: sora batch --resume {batch_id}")

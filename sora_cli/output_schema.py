@@ -252,6 +252,7 @@ BATCH_PLAN = Document(
         Field("lines", (_I,), "Tasks the batch would create."),
         Field("estimated_cost_usd", (_N,), "Price if every task completes (failures are free)."),
         Field("profile", (_S,), "The profile whose price table was used."),
+        Field("skipped", (_I,), "Lines `--max-cost` would leave uncreated (0 without a cap)."),
     ),
 )
 

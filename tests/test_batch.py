@@ -140,6 +140,25 @@ def test_max_cost_stops_creating(cli: Cli, tmp_path: Path) -> None:
     assert sum(cli.stats()["creates_by_prompt"].values()) == 3
 
 
+def test_dry_run_applies_max_cost_as_the_real_run_would(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(tmp_path, "p.txt", [f"fish {i}" for i in range(5)])
+    args = ["batch", str(prompts), "-O", str(tmp_path), "--max-cost", "0.45"]
+    plan = loads(cli(*args, "--dry-run", "--json").stdout)
+    assert plan["lines"] == 3 and plan["skipped"] == 2
+    assert plan["estimated_cost_usd"] == pytest.approx(0.45)
+    shown = cli(*args, "--dry-run")
+    assert shown.exit_code == 0
+    assert "3 tasks to create, estimated $0.45" in shown.stdout and "2 skipped" in shown.stdout
+    assert "2 lines would be skipped (4, 5): --max-cost 0.45 USD" in shown.stderr
+    assert "--max-cost 0.75" in shown.stderr
+    assert cli.stats()["requests"] == []
+    real = cli(*args, "--create-concurrency", "1", "--json")
+    assert real.exit_code == 6
+    summary = _ndjson(real.stdout)[-1]
+    assert (summary["completed"], summary["skipped"]) == (plan["lines"], plan["skipped"])
+    assert f"sora batch --resume {summary['batch_id']} --max-cost 0.75" in real.stderr
+
+
 def test_429_storm_pauses_creates_and_completes(cli: Cli, tmp_path: Path) -> None:
     cli.fault(route="create", status=429, retry_after="0.3", times=6)
     prompts = _write(tmp_path, "p.txt", [f"owl {i}" for i in range(12)])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sora_cli.batch import BatchOptions, LineResult
     from sora_cli.batch_input import BatchLine
     from sora_cli.journal import JobRecord
+    from sora_cli.profiles import Profile
 
 
 def batch(
@@ -185,17 +186,26 @@ def _run(
 
     batch_id, lines = _read_source(rt, file, resume)
     if dry_run:
-        _plan(rt, batch_id, lines, options.retry_failed)
+        _plan(rt, batch_id, lines, options)
         return 0
     rt.settings.require_api_key()
     precheck_directory(options.output_dir)
     return _execute(rt, batch_id, lines, options)
 
 
-def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool) -> None:
+def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> None:
     """Price only the lines a real run would create: the rest re-attach to their tasks on
-    this server (which a real run would not pay for again)."""
-    from sora_cli.batch import Server, batch_state, needs_task
+    this server (which a real run would not pay for again). --max-cost applies as in a real
+    run: lines in file order, each created only while the estimate stays within the cap."""
+    from sora_cli.batch import (
+        Server,
+        batch_state,
+        cap_reason,
+        committed_cost,
+        needs_task,
+        price_of,
+        within_cap,
+    )
     from sora_cli.batch_display import plural
 
     profile = rt.settings.profile
@@ -204,8 +214,19 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool
         with rt.journal() as journal:
             server = Server(rt.settings.base_url, profile.name)
             known = batch_state(journal, batch_id, server).known
-    new = [ln for ln in lines if needs_task(known.get(ln.key), retry_failed)]
-    cost = sum(profile.price(ln.model, ln.size, ln.seconds) or 0.0 for ln in new)
+    committed = committed_cost(known, profile)
+    new: list[BatchLine] = []
+    capped: list[BatchLine] = []
+    cost = 0.0
+    for ln in lines:
+        if not needs_task(known.get(ln.key), options.retry_failed):
+            continue
+        price = price_of(profile, ln.model, ln.size, ln.seconds)
+        if within_cap(committed + cost, price, options.max_cost):
+            new.append(ln)
+            cost += price
+        else:
+            capped.append(ln)
     if rt.json:
         rt.console.result_json(
             {
@@ -214,16 +235,47 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool
                 "lines": len(new),  # documented as the tasks the batch would create
                 "estimated_cost_usd": round(cost, 4),
                 "profile": profile.name,
+                "skipped": len(capped),
             }
         )
-        return
-    existing = len(lines) - len(new)
-    rt.console.result(
-        f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
-        f"({profile.name} prices; failed tasks are free)"
-        + (f"; {plural(existing, 'line')} already with a task" if existing else "")
-        + f"; batch {batch_id}"
-    )
+    else:
+        existing = len(lines) - len(new) - len(capped)
+        rt.console.result(
+            f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
+            f"({profile.name} prices; failed tasks are free)"
+            + (f"; {plural(existing, 'line')} already with a task" if existing else "")
+            + (f"; {len(capped)} skipped" if capped else "")
+            + f"; batch {batch_id}"
+        )
+    if capped and options.max_cost is not None:
+        numbers = ", ".join(str(ln.number) for ln in capped)
+        rt.console.warn(
+            f"{plural(len(capped), 'line')} would be skipped ({numbers}): "
+            f"{cap_reason(options.max_cost).removeprefix('not created: ')}"
+        )
+        needed = _cap_for(options.max_cost, capped, profile)
+        rt.console.info(f"to create them all: --max-cost {needed}")
+
+
+def _cap_for(cap: float, skipped: list[BatchLine], profile: Profile) -> str:
+    """The --max-cost that would also cover the skipped lines, rounded up to the cent."""
+    import math
+
+    from sora_cli.batch import price_of
+
+    more = sum(price_of(profile, ln.model, ln.size, ln.seconds) for ln in skipped)
+    return f"{math.ceil((cap + more) * 100 - 1e-6) / 100:.2f}"
+
+
+def _cap_hint(results: list[LineResult], options: BatchOptions, profile: Profile) -> str | None:
+    """`--max-cost X` when the cap is why lines were not created, else None."""
+    from sora_cli.batch import cap_reason
+
+    if options.max_cost is None:
+        return None
+    reason = cap_reason(options.max_cost)
+    capped = [r.line for r in results if r.outcome == "skipped" and r.error == reason]
+    return f"--max-cost {_cap_for(options.max_cost, capped, profile)}" if capped else None
 
 
 def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> int:
@@ -282,5 +334,5 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
     summary["batch_id"] = batch_id
     if rt.json:
         rt.console.result_json_line(summary)
-    display.summary(summary)
+    display.summary(summary, cap_hint=_cap_hint(results, options, s.profile))
     return int(summary["exit_code"])
