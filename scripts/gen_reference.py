@@ -41,7 +41,7 @@ COMMANDS = [
 
 def help_text(words: list[str]) -> str:
     """The `--help` of one command, at the runner's fixed 80-column width."""
-    result = CliRunner().invoke(app, [*words, "--help"], prog_name="sora")
+    result = CliRunner().invoke(app, [*words, "--help"], prog_name="sora", terminal_width=80)
     return result.stdout.rstrip() + "\n"
 
 

@@ -171,20 +171,35 @@ class _RichTask:
         self._progress.stop()
 
 
+def _speed_column() -> ProgressColumn:
+    """Transfer speed in binary units (as the byte counts and the `saved` line), measured
+    over the whole download when rich has too few samples for its own estimate."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class SpeedColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            if speed is None and task.elapsed:
+                speed = task.completed / task.elapsed
+            if speed is None:
+                return Text("", style="progress.data.speed")
+            if speed < 1024 * 1024:
+                return Text(f"{speed / 1024:.0f} KiB/s", style="progress.data.speed")
+            return Text(f"{speed / 1024 / 1024:.1f} MiB/s", style="progress.data.speed")
+
+    return SpeedColumn()
+
+
 class _RichDownload:
     def __init__(self, console: Console, name: str):
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+        from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
 
         self._progress = console.live_progress(
             literal_text_column("{task.description}", style="bold"),  # a file name (user's -o)
             BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            DownloadColumn(binary_units=True),  # MiB, as the plain lines and `saved` say
+            _speed_column(),
             TimeRemainingColumn(),
         )
         self._bar = self._progress.add_task(name, total=None)

@@ -134,8 +134,10 @@ def test_open_without_a_player_only_warns(
     assert result.exit_code == 0, result.stderr
     saved = result.stdout.strip()
     assert Path(saved).exists()
-    assert "sora: warning: no video player to open it with" in result.stderr
-    assert _last_line(result.stderr).startswith(f"sora: saved {saved} (")
+    lines = result.stderr.splitlines()
+    # the warning follows the `saved` line it is about
+    assert lines[-2].startswith(f"sora: saved {saved} (")
+    assert lines[-1].startswith("sora: warning: no video player to open it with")
 
 
 def test_open_with_video_on_stdout_is_ignored_with_a_warning(cli: Cli, fake_player: Path) -> None:

@@ -21,15 +21,16 @@ def describe_saved(dest: Path, size: int) -> str:
 
 
 def report_saved(rt: Runtime, dest: Path | None, size: int, *, open_video: bool = False) -> None:
-    """Open the video if asked (never failing), then the summary as the last stderr line."""
+    """Say what was saved, then open the video if asked (never failing): a warning about
+    the player follows the `saved` line it is about."""
     if dest is None:
         if open_video:
             rt.console.warn("--open ignored: the video was written to stdout")
         return
+    rt.console.info(describe_saved(dest, size))
     if open_video:
         from sora_cli.opener import open_in_player
 
         problem = open_in_player(dest)
         if problem:
             rt.console.warn(problem)
-    rt.console.info(describe_saved(dest, size))
