@@ -1,6 +1,6 @@
 """The documented `--json` output of each command, as data: one source for two readers.
 
-scripts/gen_reference.py renders README's "JSON output" reference from it, and
+scripts/gen_reference.py renders the JSON output reference (docs/json.md) from it, and
 tests/test_json_output.py checks every command's real output against it, so the docs cannot
 drift from what scripts actually receive. Adding a command's JSON output means adding one
 `Document` here.
