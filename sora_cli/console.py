@@ -95,8 +95,16 @@ class DownloadDisplay(Protocol):
     def close(self) -> None: ...
 
 
-def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MiB"
+def binary_size(n: float) -> str:
+    """`512 B`, `57.2 KiB`, `4.1 MiB`, `1.2 GiB`: one unit family for every byte count shown
+    (bars, plain lines, speeds and the `saved` line)."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB"):
+        n /= 1024
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1024:.1f} GiB"
 
 
 class _Null:
@@ -142,9 +150,8 @@ class _PlainDownload:
         step = done * 100 // total // constants.PLAIN_PROGRESS_STEP
         if step != self._step:
             self._step = step
-            self._console.info(
-                f"downloading {self._name}: {done * 100 // total}% ({_mib(done)} of {_mib(total)})"
-            )
+            sizes = f"{binary_size(done)} of {binary_size(total)}"
+            self._console.info(f"downloading {self._name}: {done * 100 // total}% ({sizes})")
 
     def close(self) -> None:
         pass
@@ -182,11 +189,8 @@ def _speed_column() -> ProgressColumn:
             speed = task.finished_speed or task.speed
             if speed is None and task.elapsed:
                 speed = task.completed / task.elapsed
-            if speed is None:
-                return Text("", style="progress.data.speed")
-            if speed < 1024 * 1024:
-                return Text(f"{speed / 1024:.0f} KiB/s", style="progress.data.speed")
-            return Text(f"{speed / 1024 / 1024:.1f} MiB/s", style="progress.data.speed")
+            shown = f"{binary_size(speed)}/s" if speed is not None else ""
+            return Text(shown, style="progress.data.speed")
 
     return SpeedColumn()
 
@@ -198,7 +202,7 @@ class _RichDownload:
         self._progress = console.live_progress(
             literal_text_column("{task.description}", style="bold"),  # a file name (user's -o)
             BarColumn(),
-            DownloadColumn(binary_units=True),  # MiB, as the plain lines and `saved` say
+            DownloadColumn(binary_units=True),  # KiB/MiB, as the speed and `saved` say
             _speed_column(),
             TimeRemainingColumn(),
         )

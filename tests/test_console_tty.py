@@ -240,6 +240,11 @@ def _on_a_terminal(
         )
     finally:
         os.close(slave)
+    return proc, _plain(_drain(master).decode("utf-8", "replace"))
+
+
+def _drain(master: int) -> bytes:
+    """Everything written to a pseudo-terminal until its other end closes; closes it."""
     chunks = []
     while True:
         try:
@@ -250,7 +255,7 @@ def _on_a_terminal(
             break
         chunks.append(chunk)
     os.close(master)
-    return proc, _plain(b"".join(chunks).decode("utf-8", "replace"))
+    return b"".join(chunks)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
@@ -300,18 +305,9 @@ def _all_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, list[
         )
     finally:
         os.close(slave)
-    chunks = []
-    while True:  # read while it runs: a full pty buffer would block the child
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the terminal's other end is closed and drained
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
+    shown = _drain(master)  # read while it runs: a full pty buffer would block the child
     code = proc.wait(timeout=60)
-    return code, _screen(b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n"))
+    return code, _screen(shown.decode("utf-8", "replace").replace("\r\n", "\n"))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

@@ -52,7 +52,7 @@ def test_download_bar_uses_binary_units_and_shows_a_speed() -> None:
 
     last = [row for row in _screen(err.getvalue()) if row][-1]  # the bar as it was left
     assert "3.0/3.0 MiB" in last
-    assert re.search(r"\d+(\.\d)? (KiB|MiB)/s", last), last
+    assert re.search(r"\d+(\.\d)? (KiB|MiB|GiB)/s", last), last
     assert "?" not in last and " MB" not in last and " kB" not in last
 
 
@@ -84,3 +84,18 @@ def test_batch_display_counts_skipped_lines_apart() -> None:
     display.close()
     shown = _plain(err.getvalue())
     assert "0/2" in shown and "1 skipped" in shown
+
+
+def test_every_byte_count_is_in_one_binary_family(tmp_path: Path) -> None:
+    from sora_cli.commands._saved import describe_saved
+    from sora_cli.console import binary_size
+
+    assert [binary_size(n) for n in (512, 58_573, 4_300_000, 3 * 2**30)] == [
+        "512 B",
+        "57.2 KiB",
+        "4.1 MiB",
+        "3.0 GiB",
+    ]
+    small = tmp_path / "small.mp4"
+    small.write_bytes(b"\0\0\0\x10ftypisom\0\0\0\0" + bytes(58_557))
+    assert describe_saved(small, 58_573) == f"saved {small} (57.2 KiB)"  # not "0.1 MiB"

@@ -9,9 +9,10 @@ from sora_cli.commands._common import Runtime
 
 def describe_saved(dest: Path, size: int) -> str:
     """`saved ./sora-x.mp4 (1.2 MiB, 10.0 s, 1280x720)`, from the file's own MP4 header."""
+    from sora_cli.console import binary_size
     from sora_cli.mp4 import read_info
 
-    facts = [f"{size / 1024 / 1024:.1f} MiB"]
+    facts = [binary_size(size)]
     info = read_info(dest)
     if info is not None and info.duration is not None:
         facts.append(f"{info.duration:.1f} s")
