@@ -32,6 +32,7 @@ COMMANDS = [
     ["status"],
     ["download"],
     ["list"],
+    ["models"],
     ["config"],
     ["config", "set"],
     ["config", "get"],

@@ -10,7 +10,14 @@ from urllib.parse import quote
 import httpx
 
 from sora_cli import constants, errors
-from sora_cli.client import CREATE_POLICY, AsyncHttpCore, HttpCore, PauseGate, Response
+from sora_cli.client import (
+    CREATE_POLICY,
+    AsyncHttpCore,
+    HttpCore,
+    PauseGate,
+    Response,
+    RetryPolicy,
+)
 from sora_cli.models import Task
 
 CREATE_WHAT = "the API (create)"
@@ -30,6 +37,12 @@ class ImageUpload:
     data: bytes
     mime: str
 
+    def data_url(self) -> str:
+        """The image inline, for JSON bodies (`data:image/png;base64,...`)."""
+        import base64
+
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
 
 @dataclass(frozen=True)
 class CreateRequest:
@@ -37,24 +50,46 @@ class CreateRequest:
 
     prompt: str
     model: str
-    size: str
-    seconds: int
-    image: ImageUpload | None = None
+    size: str | None  # None: not sent (a gateway's default)
+    seconds: int | None  # None: not sent
+    image: ImageUpload | None = None  # the first frame (`input_reference`)
     idempotency_key: str | None = None
+    last_frame: ImageUpload | None = None  # Muse: the end frame (`last_frame`)
+    extend_url: str | None = None  # Muse: the finished video to continue (`video_url`)
+    body: str = "multipart"  # or "json" (gateways that take JSON only)
+
+    def _values(self) -> list[tuple[str, str]]:
+        values = [("model", self.model), ("prompt", self.prompt)]
+        if self.size is not None:
+            values.append(("size", self.size))
+        if self.seconds is not None:
+            values.append(("seconds", str(self.seconds)))  # a string, as the reference shows
+        if self.extend_url is not None:
+            values.append(("video_url", self.extend_url))
+        return values
+
+    def _images(self) -> list[tuple[str, ImageUpload]]:
+        named = [("input_reference", self.image), ("last_frame", self.last_frame)]
+        return [(name, image) for name, image in named if image is not None]
 
     def request_options(self) -> dict[str, Any]:
-        """multipart/form-data fields (`seconds` as a string) and headers."""
-        fields: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = [
-            ("model", (None, self.model, None)),
-            ("prompt", (None, self.prompt, None)),
-            ("size", (None, self.size, None)),
-            ("seconds", (None, str(self.seconds), None)),
-        ]
-        if self.image is not None:
-            image = self.image
-            fields.append(("input_reference", (image.filename, image.data, image.mime)))
+        """The body (multipart/form-data by default; JSON with images as `data:` URLs where
+        the profile says so) and headers."""
         headers = {"Idempotency-Key": self.idempotency_key or str(uuid.uuid4())}
-        return {"files": fields, "headers": headers, "policy": CREATE_POLICY, "what": CREATE_WHAT}
+        options: dict[str, Any] = {"headers": headers, "policy": CREATE_POLICY, "what": CREATE_WHAT}
+        if self.body == "json":
+            document: dict[str, str] = dict(self._values())
+            for name, image in self._images():
+                document[name] = image.data_url()
+            options["json"] = document
+            return options
+        fields: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = [
+            (name, (None, value, None)) for name, value in self._values()
+        ]
+        for name, image in self._images():
+            fields.append((name, (image.filename, image.data, image.mime)))
+        options["files"] = fields
+        return options
 
 
 @dataclass(frozen=True)
@@ -94,6 +129,32 @@ def explain_create_failure(exc: errors.NetworkError) -> None:
         exc.hint = AMBIGUOUS_HINT
 
 
+def unavailable_model(
+    exc: errors.ApiError, model: str, catalog_successor: str | None
+) -> errors.ModelUnavailable | None:
+    """A create refused because the model is retired or not served, explained; else None."""
+    from sora_cli.http_answers import model_unavailable, successor_named
+
+    words = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
+    if not model_unavailable(exc.status_code, words):
+        return None
+    successor = successor_named(words) or catalog_successor
+    if successor and successor != model:
+        hint = (
+            f"use --model {successor} (or make it the default: sora config set model "
+            f"{successor})"
+        )
+    else:
+        successor = None
+        hint = "choose another model: `sora models` lists them (sora config set model NAME)"
+    return errors.ModelUnavailable(
+        f"model {model} is not available: the API answered {exc.status_code}: {words}",
+        model=model,
+        successor=successor,
+        hint=hint,
+    )
+
+
 def created_task(response: Response) -> Task:
     """The task of a 2xx create answer. One that cannot be read may still be a paid task:
     the error says so, with the id when the answer had one."""
@@ -119,12 +180,21 @@ class VideosApi:
     def __init__(self, core: HttpCore):
         self.core = core
 
-    def create(self, request: CreateRequest) -> Task:
+    def create(self, request: CreateRequest, successor: str | None = None) -> Task:
         """POST /videos. Retried only where no task can have been created (connection
-        refused, 429, 503); the Idempotency-Key is shared by those retries."""
+        refused, 429, 503); the Idempotency-Key is shared by those retries. A model the
+        server calls retired or unserved is `ModelUnavailable` (naming `successor` when the
+        answer names none)."""
         try:
             response = self.core.request("POST", "videos", **request.request_options())
             return created_task(response)
+        except errors.ApiError as exc:
+            gone = unavailable_model(exc, request.model, successor)
+            if gone is not None:
+                raise gone from exc
+            if isinstance(exc, errors.NetworkError):
+                explain_create_failure(exc)
+            raise
         except errors.NetworkError as exc:
             explain_create_failure(exc)
             raise
@@ -140,19 +210,42 @@ class VideosApi:
         return str(self.core.url(task_path(task.id, "/content")))
 
 
+def served_models(core: HttpCore, policy: RetryPolicy | None = None) -> list[str]:
+    """The model ids `GET /models` lists (OpenAI's list shape; free to ask). A server that
+    does not answer it raises as any request does; an answer without a list is BadContent."""
+    options: dict[str, Any] = {"what": "the API (models)"}
+    if policy is not None:
+        options["policy"] = policy
+    data = core.request("GET", "models", **options).data
+    items = data.get("data") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise errors.BadContent("GET /models answered something that is not a list of models")
+    ids = [item.get("id") if isinstance(item, dict) else item for item in items]
+    return [i for i in ids if isinstance(i, str) and i]
+
+
 class AsyncVideosApi:
     """The same endpoints over the async core (batch)."""
 
     def __init__(self, core: AsyncHttpCore):
         self.core = core
 
-    async def create(self, request: CreateRequest, gate: PauseGate | None = None) -> Task:
+    async def create(
+        self, request: CreateRequest, gate: PauseGate | None = None, successor: str | None = None
+    ) -> Task:
         """Like `VideosApi.create`; `gate` shares Retry-After pauses between creates."""
         try:
             response = await self.core.request(
                 "POST", "videos", gate=gate, **request.request_options()
             )
             return created_task(response)
+        except errors.ApiError as exc:
+            gone = unavailable_model(exc, request.model, successor)
+            if gone is not None:
+                raise gone from exc
+            if isinstance(exc, errors.NetworkError):
+                explain_create_failure(exc)
+            raise
         except errors.NetworkError as exc:
             explain_create_failure(exc)
             raise

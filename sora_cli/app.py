@@ -17,6 +17,7 @@ from sora_cli.commands import download as download_cmd
 from sora_cli.commands import emulator as emulator_cmd
 from sora_cli.commands import generate as generate_cmd
 from sora_cli.commands import list as list_cmd
+from sora_cli.commands import models as models_cmd
 from sora_cli.commands import status as status_cmd
 from sora_cli.commands import stream as stream_cmd
 from sora_cli.commands._common import DEBUG_STATE
@@ -157,6 +158,7 @@ app.command("stream")(stream_cmd.stream)
 app.command("status")(status_cmd.status)
 app.command("download")(download_cmd.download)
 app.command("list")(list_cmd.list_jobs)
+app.command("models")(models_cmd.models)
 app.command("batch")(batch_cmd.batch)
 app.add_typer(config_cmd.app, name="config")
 app.command("emulator")(emulator_cmd.emulator)

@@ -55,6 +55,9 @@ class BatchOptions:
     fail_fast: bool = False
     force: bool = False
     retry_failed: bool = False  # a line whose task failed gets a new task (failures are free)
+    # A model's own poll interval and give-up time (catalog), where no flag or config set
+    # them; None: `poll_interval` and `timeout` for every model.
+    wait_times: Callable[[str], tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,8 @@ class _Shared:
     poll_gate: PauseGate = field(default_factory=PauseGate)
     committed_cost: float = 0.0
     stop_creating: errors.SoraError | None = None
+    # Models the server called retired or unserved: their other lines are not sent.
+    gone_models: dict[str, errors.ModelUnavailable] = field(default_factory=dict)
     stop_all: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -441,8 +446,8 @@ class BatchRunner:
         )
 
     def _skip_reason(self, line: BatchLine, shared: _Shared) -> LineResult | None:
-        if shared.stop_creating is not None:
-            exc = shared.stop_creating
+        if shared.stop_creating is not None or line.model in shared.gone_models:
+            exc = shared.stop_creating or shared.gone_models[line.model]
             return LineResult(
                 line,
                 "skipped",
@@ -487,10 +492,14 @@ class BatchRunner:
             key = self._resend_key(line, known, key)
         image = None
         if line.image:
-            image = await asyncio.to_thread(self.load_image, line.image, line.size)
-        request = CreateRequest(line.prompt, line.model, line.size, line.seconds, image, key)
+            image = await asyncio.to_thread(self.load_image, line.image, line.size or "")
+        entry = self.profile.entry(line.model)
+        request = CreateRequest(
+            line.prompt, line.model, line.size, line.seconds, image, key, body=self.profile.body
+        )
         async with shared.create:
-            if shared.stop_creating is not None:  # it happened while this line waited its turn
+            if shared.stop_creating is not None or line.model in shared.gone_models:
+                # it happened while this line waited its turn
                 shared.committed_cost -= self._price(line.model, line.size, line.seconds)
                 raise _Skipped(self._skip_reason(line, shared))
             intent = CreateIntent(
@@ -509,7 +518,9 @@ class BatchRunner:
             )
             intent.begin()
             try:
-                task = await self.api.create(request, gate=shared.create_gate)
+                task = await self.api.create(
+                    request, gate=shared.create_gate, successor=entry.successor if entry else None
+                )
             except (errors.SoraError, asyncio.CancelledError) as exc:
                 intent.failed(
                     KeyboardInterrupt() if isinstance(exc, asyncio.CancelledError) else exc
@@ -517,17 +528,25 @@ class BatchRunner:
                 if isinstance(exc, errors.AuthError | errors.BalanceError):
                     shared.stop_creating = exc
                     self.observer.notice(f"{exc.message}: no more tasks will be created")
+                elif isinstance(exc, errors.ModelUnavailable):
+                    shared.gone_models.setdefault(line.model, exc)
+                    self.observer.notice(
+                        f"{exc.message}: no more {line.model} tasks will be created"
+                    )
                 raise
-        intent.created(task)
+        intent.created(task, link_ttl=entry.link_ttl if entry else None)
         self.observer.created(line, task.id, False)
         return task.id
 
     async def _wait(self, line: BatchLine, task_id: str, shared: _Shared) -> Task:
+        poll_interval, timeout = self.options.poll_interval, self.options.timeout
+        if self.options.wait_times is not None:
+            poll_interval, timeout = self.options.wait_times(line.model)
         tracker = PollTracker(
             self.journal,
             task_id,
-            poll_interval=self.options.poll_interval,
-            timeout=self.options.timeout,
+            poll_interval=poll_interval,
+            timeout=timeout,
             callbacks=WaitCallbacks(
                 on_update=lambda task: self.observer.progress(line, task),
                 on_warning=lambda message: self.observer.notice(f"line {line.number}: {message}"),

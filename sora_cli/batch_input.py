@@ -27,9 +27,9 @@ class BatchLine:
     number: int  # 1-based line number in the file
     key: str  # the line's identity across re-runs
     prompt: str
-    size: str
-    seconds: int
-    model: str
+    size: str | None  # None: not sent (a gateway's model decides)
+    seconds: int | None
+    model: str  # the model id sent (`muse-video-20s` for a 20 s Muse line)
     image: str | None = None
     output: str | None = None  # file name inside the output directory
 
@@ -47,9 +47,9 @@ class BatchLine:
 class Defaults:
     """What a line without its own size/seconds/model gets."""
 
-    size: str
-    seconds: int
-    model: str
+    size: str | None
+    seconds: int | None
+    model: str | None
 
 
 def _check_output(name: object) -> str:
@@ -94,16 +94,19 @@ def _parse_one(
         if name in data and not isinstance(data[name], str):
             raise ValueError(f"{name} must be a string")
     try:
-        size = profile.check_size(data.get("size", defaults.size))
-        seconds = profile.check_seconds(data.get("seconds", defaults.seconds))
-        model = profile.check_model(data.get("model", defaults.model))
+        choice = profile.choose(
+            data.get("model", defaults.model),
+            data.get("seconds", defaults.seconds),
+            data.get("size", defaults.size),
+            seconds_given="seconds" in data,
+        )
     except UsageError as exc:
-        raise ValueError(f"{exc.message} ({exc.hint})") from None
+        raise ValueError(f"{exc.message} ({exc.hint})" if exc.hint else exc.message) from None
     return {
         "prompt": prompt.strip(),
-        "size": size,
-        "seconds": seconds,
-        "model": model,
+        "size": choice.size,
+        "seconds": choice.seconds,
+        "model": choice.model_id,
         "image": data.get("image"),
         "output": _check_output(data["output"]) if "output" in data else None,
         "id": data.get("id"),

@@ -22,6 +22,7 @@ from sora_cli import __version__, constants, errors
 from sora_cli.http_answers import (
     RetryableStatus,
     aread_capped,
+    body_says_model_unavailable,
     error_from_response,
     mapped_errors,
     network_error,
@@ -209,6 +210,9 @@ class _CoreBase:
                 return False
             if isinstance(exc, RetryableStatus):
                 status = exc.response.status_code
+                ctype = exc.response.headers.get("content-type", "")
+                if body_says_model_unavailable(status, exc.body, ctype):
+                    return False  # "no available channels": retrying cannot make one
                 hinted = parse_retry_after(exc.response.headers.get("retry-after"))
                 if hinted is not None:
                     wait = min(hinted, constants.RETRY_AFTER_CAP)

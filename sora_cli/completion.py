@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from sora_cli.catalog import ModelEntry
     from sora_cli.profiles import Profile
 
 # Enough for a menu; more would only scroll. Newest first, like `sora list`.
@@ -55,33 +56,76 @@ def active_profile_name(ctx: typer.Context | None) -> str:
     return DEFAULT_PROFILE
 
 
+def _user_profiles() -> dict[str, "Profile"]:
+    """The config file's `[profiles.NAME]` tables, read only when a Tab needs them."""
+    from sora_cli.paths import resolve_paths
+
+    try:
+        path = resolve_paths().config_file
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    if "[profiles." not in text and "[profiles]" not in text:
+        return {}
+    import tomllib
+
+    from sora_cli.user_profiles import load_user_profiles
+
+    try:
+        return load_user_profiles(path, text, tomllib.loads(text).get("profiles"))
+    except Exception:  # a broken file: no error mid-Tab, just no user profiles
+        return {}
+
+
 def _profile(ctx: typer.Context | None) -> "Profile":
     """The active profile; an unknown name falls back to the default (no error mid-Tab)."""
     from sora_cli.profiles import DEFAULT_PROFILE, PROFILES
 
-    return PROFILES.get(active_profile_name(ctx)) or PROFILES[DEFAULT_PROFILE]
+    name = active_profile_name(ctx)
+    found = PROFILES.get(name) or _user_profiles().get(name)
+    return found or PROFILES[DEFAULT_PROFILE]
+
+
+def _entry(ctx: typer.Context | None, profile: "Profile") -> "ModelEntry | None":
+    """The model typed so far on the line, else the profile's default model."""
+    typed = ctx.params.get("model") if ctx is not None else None
+    name = typed if isinstance(typed, str) and typed.strip() else profile.default_model
+    return profile.entry(name)
 
 
 def complete_size(ctx: typer.Context, incomplete: str) -> list[Completion]:
-    """The active profile's sizes, plus the landscape/portrait aliases it supports."""
+    """The model's sizes (the one typed, else the default), plus the aliases it supports."""
     from sora_cli.profiles import SIZE_ALIASES
 
     profile = _profile(ctx)
-    items = [(size, f"{profile.name} profile") for size in profile.sizes]
-    items += [(alias, size) for alias, size in SIZE_ALIASES.items() if size in profile.sizes]
+    entry = _entry(ctx, profile)
+    sizes = entry.sizes if entry is not None and entry.sizes else profile.sizes
+    label = entry.name if entry is not None else f"{profile.name} profile"
+    items = [(size, label) for size in sizes]
+    items += [(alias, size) for alias, size in SIZE_ALIASES.items() if size in sizes]
     return items
 
 
 def complete_seconds(ctx: typer.Context, incomplete: str) -> list[Completion]:
-    """The active profile's durations."""
+    """The model's durations (the one typed, else the profile's default model)."""
     profile = _profile(ctx)
+    entry = _entry(ctx, profile)
+    if entry is not None and entry.seconds:
+        return [(str(s), f"seconds ({entry.name})") for s in entry.seconds]
     return [(str(s), f"seconds ({profile.name} profile)") for s in profile.seconds]
 
 
 def complete_model(ctx: typer.Context, incomplete: str) -> list[Completion]:
-    """The active profile's advertised models."""
+    """The active profile's models, each family's longer ids too."""
     profile = _profile(ctx)
-    return [(m, f"{profile.name} profile") for m in profile.models]
+    items: list[Completion] = []
+    for entry in profile.catalog:
+        state = "retired" if entry.is_retired else "live"
+        items.append((entry.name, f"{profile.name} profile, {state}"))
+        for seconds, model_id in entry.durations:
+            if model_id != entry.name and model_id not in (i for i, _ in items):
+                items.append((model_id, f"{entry.name}, {seconds} s"))
+    return items
 
 
 def complete_sync_model(ctx: typer.Context, incomplete: str) -> list[Completion]:
@@ -92,23 +136,24 @@ def complete_sync_model(ctx: typer.Context, incomplete: str) -> list[Completion]
 
 def complete_demo_size(incomplete: str) -> list[Completion]:
     """`sora demo` always runs the laozhang profile's emulator."""
-    from sora_cli.profiles import LAOZHANG
+    from sora_cli.catalog import LAOZHANG_SORA_2
 
-    return [(size, "demo") for size in LAOZHANG.sizes]
+    return [(size, "demo") for size in LAOZHANG_SORA_2.sizes or ()]
 
 
 def complete_demo_seconds(incomplete: str) -> list[Completion]:
     """`sora demo` always runs the laozhang profile's emulator."""
-    from sora_cli.profiles import LAOZHANG
+    from sora_cli.catalog import LAOZHANG_SORA_2
 
-    return [(str(s), "seconds (demo)") for s in LAOZHANG.seconds]
+    return [(str(s), "seconds (demo)") for s in LAOZHANG_SORA_2.seconds]
 
 
 def complete_profile(incomplete: str) -> list[Completion]:
     """Known API profiles, with what each one is."""
     from sora_cli.profiles import PROFILES
 
-    return [(name, p.description) for name, p in PROFILES.items()]
+    known = {**PROFILES, **_user_profiles()}
+    return [(name, p.description) for name, p in known.items()]
 
 
 def complete_config_key(incomplete: str) -> list[Completion]:

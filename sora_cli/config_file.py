@@ -18,6 +18,7 @@ from sora_cli.errors import ConfigError
 from sora_cli.paths import ensure_private_dir
 
 _TABLE_HEADER = re.compile(r"^\s*\[")
+USER_PROFILES_TABLE = "profiles"
 
 
 def _top_level_lines(text: str, key: str) -> list[int]:
@@ -204,6 +205,8 @@ class ConfigFile:
     ) -> ConfigFile:
         config = cls(path, warnings=warnings, data=dict(data), text=text)
         for name, value in data.items():
+            if name == USER_PROFILES_TABLE:  # read by user_profiles.py, with its own checks
+                continue
             line = _line_of_key(text, name)
             where = f"{path}, line {line}" if line else str(path)
             key = CONFIG_KEYS.get(name)
@@ -225,6 +228,11 @@ class ConfigFile:
                 config.problems[name] = error
                 config.warnings.append(error.message)
         return config
+
+    def where(self, key: str) -> str:
+        """`FILE, line N` of a top-level key (or just the file)."""
+        line = _line_of_key(self.text, key)
+        return f"{self.path}, line {line}" if line else str(self.path)
 
     def set(self, key: str, value: Any) -> None:
         """Set a checked value (written by `save`)."""

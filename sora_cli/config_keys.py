@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -80,9 +81,14 @@ def _parse_float(value: Any) -> float:
     return number
 
 
+_PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+
 def _parse_profile(value: Any) -> str:
+    """A built-in profile or a name a `[profiles.NAME]` table may define (checked against
+    the file's tables where settings are resolved)."""
     name = _parse_str(value).lower()
-    if name not in PROFILES:
+    if not _PROFILE_NAME.fullmatch(name):
         raise ValueError(f"unknown profile {name!r} (use one of: {', '.join(PROFILES)})")
     return name
 
@@ -128,7 +134,11 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
             "api_key", _parse_str, "API key (prefer `sora config set api-key` to type it)", True
         ),
         ConfigKey("base_url", _parse_base_url, "API base URL, e.g. https://api.laozhang.ai/v1"),
-        ConfigKey("profile", _parse_profile, "API profile: laozhang or openai"),
+        ConfigKey(
+            "profile",
+            _parse_profile,
+            "API profile: laozhang, openai, compatible, or a [profiles.NAME] of this file",
+        ),
         ConfigKey("model", _parse_str, "default model"),
         ConfigKey("size", _parse_str, "default size, e.g. 1280x720"),
         ConfigKey("seconds", _parse_int, "default duration in seconds"),

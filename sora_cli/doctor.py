@@ -24,7 +24,7 @@ from sora_cli.settings import Overrides, Settings, load_settings, resolve_paths
 if TYPE_CHECKING:
     import httpx
 
-OK, FAIL, SKIP = "ok", "fail", "skip"
+OK, FAIL, SKIP, WARN = "ok", "fail", "skip", "warn"
 # The id of a task that cannot exist. GET /videos/{id} is the cheapest request that proves
 # the key works: the reference documents 401 for a bad key and 404 for an unknown task,
 # status queries are free ("Status queries not charged"), and servers check auth before
@@ -39,7 +39,7 @@ class Check:
     """One line of the doctor's table."""
 
     name: str
-    status: str  # ok | fail | skip
+    status: str  # ok | fail | skip | warn (a warning never sets the exit code)
     detail: str
     hint: str | None = None
     error: errors.SoraError | None = field(default=None, compare=False, repr=False)
@@ -103,7 +103,9 @@ def check_settings(overrides: Overrides, env: Mapping[str, str]) -> tuple[Check,
     except errors.SoraError as exc:
         return _failed("settings", exc), None
     profile = settings.profile
-    detail = f"profile {profile.name}, base URL {settings.base_url}"
+    detail = f"profile {profile.name}, base URL {settings.base_url or '(none given)'}"
+    if profile.defined_in:
+        detail += f" (user profile, {profile.defined_in})"
     return Check("settings", OK, detail), settings
 
 
@@ -127,6 +129,8 @@ def check_api(
     """The API answers, and accepts the key, without spending anything (see PROBE_ID)."""
     if settings is None or not settings.api_key:
         return Check("api", SKIP, "needs a key and valid settings")
+    if not settings.base_url:
+        return _failed("api", _no_base_url(settings))
     from sora_cli.api import task_path
     from sora_cli.client import NO_RETRY, HttpCore
 
@@ -158,6 +162,83 @@ def check_api(
         f"key accepted: GET videos/{PROBE_ID} answered {status} in {elapsed:.0f} ms "
         f"({'unknown task, as expected' if status == 404 else 'status queries are free'})",
     )
+
+
+def check_model(
+    settings: Settings | None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    debug_log: Callable[[str], None] | None = None,
+) -> Check:
+    """The configured model is live in the catalog and, where the server lists its models
+    (`GET /models`, free), served there."""
+    if settings is None:
+        return Check("model", SKIP, "needs valid settings")
+    profile = settings.profile
+    if not settings.model:
+        return Check(
+            "model",
+            WARN,
+            f"the {profile.name} profile has no default model",
+            hint="sora config set model NAME (`sora models` lists the known ones)",
+        )
+    entry = profile.entry(settings.model)
+    notes: list[str] = []
+    hint = None
+    status = OK
+    if entry is not None and entry.is_retired:
+        status = WARN
+        notes.append(f"retired upstream since {entry.retired_since}")
+        if entry.successor:
+            hint = f"sora config set model {entry.successor}"
+    elif entry is None:
+        notes.append("not in the catalog: sent unchecked")
+    served = _served(settings, transport, debug_log)
+    if not settings.api_key or not settings.base_url:
+        notes.append("the server was not asked (needs a key and a base URL)")
+    elif served is None:
+        notes.append("the server does not list its models")
+    else:
+        ids = set(entry.ids) | {entry.name} if entry is not None else {settings.model}
+        if ids & set(served):
+            notes.append("served (GET /models)")
+        else:
+            status = WARN
+            notes.append(f"not served here (GET /models lists {len(served)} other models)")
+            hint = hint or "choose a served model: sora models --check"
+    return Check("model", status, f"{settings.model}: " + "; ".join(notes), hint)
+
+
+def _served(
+    settings: Settings,
+    transport: httpx.BaseTransport | None,
+    debug_log: Callable[[str], None] | None,
+) -> list[str] | None:
+    """What `GET /models` lists, or None when it cannot be asked or does not answer."""
+    if not settings.api_key or not settings.base_url:
+        return None
+    from sora_cli.api import served_models
+    from sora_cli.client import NO_RETRY, HttpCore
+
+    with HttpCore(
+        settings.base_url,
+        settings.api_key,
+        transport=transport,
+        debug_log=debug_log,
+        deadline=time.monotonic(),
+    ) as core:
+        try:
+            return served_models(core, NO_RETRY)
+        except errors.SoraError:
+            return None
+
+
+def _no_base_url(settings: Settings) -> errors.UsageError:
+    try:
+        settings.require_base_url()
+    except errors.UsageError as exc:
+        return exc
+    raise AssertionError("a base URL was given")  # pragma: no cover
 
 
 def _not_the_api(base_url: str) -> errors.BadContent:
@@ -245,6 +326,7 @@ def run_checks(
         resolved,
         check_key(settings),
         check_api(settings, transport=transport, debug_log=debug_log),
+        check_model(settings, transport=transport, debug_log=debug_log),
         check_journal(paths.journal_file),
         check_terminal(stdout, stderr, env),
     ]

@@ -2,7 +2,8 @@
 
     SoraError                      message + optional hint + optional task id
     ├── UsageError                 bad flag, bad file, broken config, API 400     -> 2
-    │   └── ConfigError
+    │   ├── ConfigError
+    │   └── ModelUnavailable       the server says the model is retired / unserved
     ├── AuthError                  no key, 401/403                                -> 3
     ├── BalanceError               402                                            -> 4
     ├── GenerationFailed           task failed / content policy / no video link   -> 5
@@ -37,6 +38,16 @@ class UsageError(SoraError):
 
 class ConfigError(UsageError):
     """The config file is broken or holds a bad value."""
+
+
+class ModelUnavailable(UsageError):
+    """A create answered "model retired / not found / no available channels": unbilled,
+    and no retry can help; the user must choose another model."""
+
+    def __init__(self, message: str, *, model: str, successor: str | None, hint: str):
+        super().__init__(message, hint=hint)
+        self.model = model
+        self.successor = successor
 
 
 class AuthError(SoraError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,6 +67,43 @@ def error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
         return "an HTML page instead of an API answer", None
     text = body[: constants.MAX_ERROR_BODY_SHOWN].decode("utf-8", "replace").strip()
     return (" ".join(text.split()) or None), None
+
+
+# How gateways say a model is gone (reference/live-video-apis.md section 2: the reseller
+# answers a retired id at once, unbilled, with 404 "The model sora-2 has been retired.
+# Switch to muse-video", or 503 "no available channels"; others say "model not found" or
+# "does not exist" with 400/404). Such an answer never heals by retrying.
+_GONE_WORDS = re.compile(
+    r"retired|not found|does not exist|doesn't exist|not exist|no such|unknown|not supported"
+    r"|unsupported|invalid|not available|unavailable",
+    re.IGNORECASE,
+)
+_NO_CHANNEL = re.compile(r"no available channel", re.IGNORECASE)
+_SWITCH_TO = re.compile(r"switch to [`'\"]?([A-Za-z0-9][\w.:/-]*[A-Za-z0-9])", re.IGNORECASE)
+
+
+def model_unavailable(status: int, message: str | None) -> bool:
+    """Whether an error answer to a create call says the model is retired or not served."""
+    if not message:
+        return False
+    if status == 503:
+        return bool(_NO_CHANNEL.search(message))
+    if status in (400, 404, 410):
+        return bool(_NO_CHANNEL.search(message)) or (
+            "model" in message.lower() and bool(_GONE_WORDS.search(message))
+        )
+    return False
+
+
+def body_says_model_unavailable(status: int, body: bytes, content_type: str) -> bool:
+    """`model_unavailable` on a raw error body (the retry loop's view)."""
+    return model_unavailable(status, error_text(body, content_type)[0])
+
+
+def successor_named(message: str | None) -> str | None:
+    """The model a "... Switch to X" answer names, if any."""
+    match = _SWITCH_TO.search(message or "")
+    return match.group(1) if match else None
 
 
 _HINTS = {

@@ -32,9 +32,14 @@ def resume_command(task_id: str, output: str | None = None, *, wait: bool = True
     return shlex.join(words)
 
 
-def record_for(task: Task, like: JobRecord) -> JobRecord:
+def record_for(task: Task, like: JobRecord, link_ttl: float | None = None) -> JobRecord:
     """The journal row of a task the API just created: what `like` (the row of its request)
-    says, updated with what the answer says (created_at: our clock, for ordering)."""
+    says, updated with what the answer says (created_at: our clock, for ordering). Without
+    an `expires_at` in the answer, the model's link lifetime (catalog) dates the expiry."""
+    now = time.time()
+    expires_at = float(task.expires_at) if task.expires_at else None
+    if expires_at is None and link_ttl is not None:
+        expires_at = float(task.created_at or now) + link_ttl
     return replace(
         like,
         id=task.id,
@@ -45,8 +50,8 @@ def record_for(task: Task, like: JobRecord) -> JobRecord:
         status=task.status,
         progress=task.progress,
         error=None,
-        created_at=time.time(),
-        expires_at=float(task.expires_at) if task.expires_at else None,
+        created_at=now,
+        expires_at=expires_at,
     )
 
 
@@ -77,10 +82,10 @@ class CreateIntent:
         """Record the intent: from here on a kill leaves a trace."""
         self.journal.record(self.row)
 
-    def created(self, task: Task) -> JobRecord:
+    def created(self, task: Task, link_ttl: float | None = None) -> JobRecord:
         """The API answered with a task: its row (the intent's, with the answer's news)
         replaces the intent; returns it."""
-        record = record_for(task, self.row)
+        record = record_for(task, self.row, link_ttl)
         self.journal.record(record)
         self.journal.delete(self.row.id)
         return record
@@ -129,8 +134,8 @@ def intent_row(
     base_url: str,
     prompt: str,
     model: str,
-    size: str,
-    seconds: int,
+    size: str | None,
+    seconds: int | None,
     batch_id: str | None = None,
     batch_key: str | None = None,
 ) -> JobRecord:
@@ -143,7 +148,7 @@ def intent_row(
         model=model,
         prompt=prompt,
         size=size,
-        seconds=str(seconds),
+        seconds=str(seconds) if seconds is not None else None,
         status=CREATING,
         created_at=time.time(),
         batch_id=batch_id,
@@ -308,7 +313,7 @@ def raise_if_failed(task: Task) -> None:
         )
     if task.state is TaskState.EXPIRED:
         raise errors.NotFound(
-            f"task {task.id} has expired; the API keeps tasks and videos for 24 hours",
+            f"task {task.id} has expired; its video is no longer kept",
             hint="create it again with `sora generate`",
             task_id=task.id,
         )

@@ -76,6 +76,22 @@ def _opt_str(data: dict[str, Any], key: str) -> str | None:
     return None
 
 
+# Where gateways put the finished video (DESIGN "compatible profile"): OpenAI's spec and
+# the seeds use `url`, Muse `video_url`, others `output_url`, Ark `content.video_url`,
+# some `result_url`. The first present wins.
+_LINK_FIELDS = ("url", "video_url", "output_url", "content.video_url", "result_url")
+
+
+def _video_link(data: dict[str, Any]) -> str | None:
+    for name in _LINK_FIELDS:
+        holder: Any = data
+        for part in name.split("."):
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if isinstance(holder, str) and holder.strip():
+            return holder.strip()
+    return None
+
+
 @dataclass(frozen=True)
 class Task:
     """A video task as the API last described it."""
@@ -132,7 +148,7 @@ class Task:
             created_at=_opt_int(data, "created_at"),
             completed_at=_opt_int(data, "completed_at"),
             expires_at=_opt_int(data, "expires_at"),
-            url=_opt_str(data, "url"),
+            url=_video_link(data),
             error_code=error_code,
             error_message=error_message,
             raw=data,

@@ -85,7 +85,11 @@ JOB_RECORD = Document(
         Field("url", (_S, _NULL), "Video link or path from the API (expires with the task)."),
         Field("created_at", (_N,), "When this machine recorded the task."),
         Field("updated_at", (_N,), "Last change to this record."),
-        Field("expires_at", (_N, _NULL), "When the API deletes the task and video (24 h)."),
+        Field(
+            "expires_at",
+            (_N, _NULL),
+            "When the API deletes the task and video (24 h for Sora 2, 7 days for Muse).",
+        ),
         Field("completed_at", (_N, _NULL), "When the API finished the video."),
         Field("file", (_S, _NULL), "Absolute path of the downloaded MP4 (null after `-o -`)."),
         Field("downloaded_at", (_N, _NULL), "When the download (or the `-o -` copy) completed."),

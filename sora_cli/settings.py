@@ -11,19 +11,20 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sora_cli import constants
+from sora_cli.catalog import ModelEntry
 from sora_cli.config_file import ConfigFile
 from sora_cli.config_keys import check_base_url
-from sora_cli.errors import AuthError, UsageError
+from sora_cli.errors import AuthError, ConfigError, UsageError
 from sora_cli.paths import APP_NAME as APP_NAME
 from sora_cli.paths import ENV_HOME as ENV_HOME
 from sora_cli.paths import Paths as Paths
 from sora_cli.paths import resolve_paths as resolve_paths
-from sora_cli.profiles import DEFAULT_PROFILE, Profile, get_profile
+from sora_cli.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile, get_profile_or_none
 
 ENV_API_KEY = "SORA_API_KEY"
 _KEY_SHAPE = re.compile(r"[!#-~]+")  # printable ASCII without spaces or double quotes
@@ -50,17 +51,45 @@ class Settings:
 
     paths: Paths
     profile: Profile
-    base_url: str
+    base_url: str  # "" when the profile has none and none was given (compatible)
     api_key: str | None
     api_key_source: str | None
-    model: str
-    size: str
-    seconds: int
+    model: str | None  # None: the profile has no default and none was configured
+    size: str | None  # None: not configured (the model's default applies)
+    seconds: int | None  # None: not configured (the model's default applies)
     output_dir: Path | None
     poll_interval: float
     timeout: float
     debug: bool
     warnings: tuple[str, ...] = ()
+    # Whether poll_interval / timeout came from a flag or the file, which beat a model's own
+    # (DESIGN "Models": "a flag or config still wins").
+    poll_interval_given: bool = False
+    timeout_given: bool = False
+    user_profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def require_base_url(self) -> str:
+        """The base URL, or how to give one (a gateway profile has no default)."""
+        if self.base_url:
+            return self.base_url
+        raise UsageError(
+            f"the {self.profile.name} profile has no default base URL",
+            hint="pass --base-url URL, export SORA_BASE_URL, or run: sora config set base-url "
+            "URL",
+        )
+
+    def for_model(self, entry: ModelEntry | None) -> Settings:
+        """These settings with the model's own poll interval and give-up time where neither
+        a flag nor the config file chose one."""
+        if entry is None:
+            return self
+        poll = self.poll_interval
+        if not self.poll_interval_given and entry.poll_interval is not None:
+            poll = max(entry.poll_interval, constants.MIN_POLL_INTERVAL)
+        timeout = self.timeout
+        if not self.timeout_given and entry.give_up_after is not None:
+            timeout = entry.give_up_after
+        return replace(self, poll_interval=poll, timeout=timeout)
 
     def require_api_key(self) -> str:
         """The key, or the first-run explanation of how to set one (exit 3)."""
@@ -128,12 +157,61 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
         return value, source
 
     profile_name, profile_source = layered(overrides.profile, "--profile", ENV_PROFILE, "profile")
+    from sora_cli.config_file import USER_PROFILES_TABLE
+
+    user_table = config.data.get(USER_PROFILES_TABLE)
+    user_profiles: dict[str, Profile] = {}
+    if user_table is not None:
+        from sora_cli.user_profiles import load_user_profiles
+
+        user_profiles = load_user_profiles(paths.config_file, config.text, user_table)
+    file_profile = config.values.get("profile")
+    if file_profile and get_profile_or_none(file_profile, user_profiles) is None:
+        problem = ConfigError(
+            f"{config.where('profile')}: bad value for profile: unknown profile "
+            f"{file_profile!r} (use one of: {', '.join([*PROFILES, *user_profiles])})",
+            hint="fix it: sora config set profile VALUE (or: sora config unset profile)",
+        )
+        if profile_source and profile_source.startswith("config file"):
+            raise problem
+        config.warnings.append(problem.message)
     with _named(profile_source):
-        profile = get_profile(profile_name or DEFAULT_PROFILE)
+        try:
+            profile = get_profile(profile_name or DEFAULT_PROFILE, user_profiles)
+        except UsageError as exc:
+            if profile_source and profile_source.startswith("config file"):
+                exc.hint = (
+                    f"{exc.hint}; fix it: sora config set profile VALUE "
+                    "(or: sora config unset profile)"
+                )
+            raise
+
+    def profile_first(key: str, default: Any) -> Any:
+        """A user profile's own value > the file's top-level key > the profile's default."""
+        if key in profile.pinned:
+            return {
+                "base_url": profile.base_url,
+                "model": profile.default_model,
+                "size": profile.default_size,
+                "seconds": profile.default_seconds,
+            }[key]
+        return _file_value(config, key, default)
+
     api_key, key_source = layered(overrides.api_key, "--api-key", ENV_API_KEY, "api_key")
-    base_url, base_url_source = layered(overrides.base_url, "--base-url", ENV_BASE_URL, "base_url")
+    base_url, base_url_source = _first(
+        (overrides.base_url, "--base-url"),
+        (env.get(ENV_BASE_URL), f"environment variable {ENV_BASE_URL}"),
+    )
+    if base_url is None:
+        base_url = profile_first("base_url", None)
+        base_url_source = f"config file {paths.config_file}" if base_url is not None else None
     with _named(base_url_source):
-        base_url = check_base_url(base_url or profile.base_url)
+        base_url = base_url or profile.base_url
+        base_url = check_base_url(base_url) if base_url else ""
+    poll_interval_given = (
+        overrides.poll_interval is not None or _file_value(config, "poll_interval") is not None
+    )
+    timeout_given = overrides.timeout is not None or _file_value(config, "timeout") is not None
     poll_interval = (
         overrides.poll_interval
         if overrides.poll_interval is not None
@@ -159,12 +237,15 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
         base_url=base_url,
         api_key=api_key.strip() if isinstance(api_key, str) else None,
         api_key_source=key_source,
-        model=_file_value(config, "model", profile.default_model),
-        size=_file_value(config, "size", profile.default_size),
-        seconds=_file_value(config, "seconds", profile.default_seconds),
+        model=profile_first("model", profile.default_model),
+        size=profile_first("size", None),
+        seconds=profile_first("seconds", None),
         output_dir=Path(output_dir).expanduser() if output_dir else None,
         poll_interval=float(poll_interval),
         timeout=float(timeout),
         debug=debug,
         warnings=tuple(config.warnings),
+        poll_interval_given=poll_interval_given,
+        timeout_given=timeout_given,
+        user_profiles=user_profiles,
     )

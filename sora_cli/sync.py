@@ -66,8 +66,8 @@ def choose_model(
     if model:
         shape = profile.sync_shape(model)
         asked = (
-            profile.check_size(size) if size else shape[0],
-            profile.check_seconds(seconds) if seconds is not None else shape[1],
+            profile.check_sync_size(size) if size else shape[0],
+            profile.check_sync_seconds(seconds) if seconds is not None else shape[1],
         )
         if asked != shape:
             raise errors.UsageError(
@@ -76,8 +76,10 @@ def choose_model(
                 hint="give --model, or --size and --seconds, not both",
             )
         return model, shape[0], shape[1]
-    checked_size = profile.check_size(size or default_size)
-    checked_seconds = profile.check_seconds(seconds if seconds is not None else default_seconds)
+    checked_size = profile.check_sync_size(size or default_size)
+    checked_seconds = profile.check_sync_seconds(
+        seconds if seconds is not None else default_seconds
+    )
     return profile.sync_model(checked_size, checked_seconds), checked_size, checked_seconds
 
 

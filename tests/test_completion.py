@@ -74,8 +74,14 @@ def test_sizes_seconds_and_models_follow_the_active_profile(sora_home: Path) -> 
         "landscape",
         "portrait",
     ]
-    assert bash_complete("sora generate -d ") == ["10", "15"]
-    assert bash_complete("sora generate --model ") == ["sora-2"]
+    assert bash_complete("sora generate -d ") == ["10", "15"]  # the default model's
+    assert bash_complete("sora generate -m muse -d ") == [
+        "5", "8", "10", "20", "30", "40", "50", "60"
+    ]
+    assert bash_complete("sora generate --model ") == [
+        "sora-2", "muse-video", "muse-video-20s", "muse-video-30s", "muse-video-40s",
+        "muse-video-50s", "muse-video-60s",
+    ]
     # a --profile typed earlier on the line wins
     assert bash_complete("sora generate --profile openai --seconds ") == ["4", "8", "12"]
     assert bash_complete("sora generate --profile openai -m ") == ["sora-2", "sora-2-pro"]
@@ -84,7 +90,7 @@ def test_sizes_seconds_and_models_follow_the_active_profile(sora_home: Path) -> 
     sora_home.mkdir(parents=True, exist_ok=True)
     (sora_home / "config.toml").write_text('profile = "openai"\n')
     assert bash_complete("sora generate --seconds ") == ["4", "8", "12"]
-    assert bash_complete("sora generate --profile ") == ["laozhang", "openai"]
+    assert bash_complete("sora generate --profile ") == ["laozhang", "openai", "compatible"]
     assert bash_complete("sora demo --size ") == ["720x1280", "1280x720"]
     assert bash_complete("sora stream --profile laozhang --model sora_video2-l") == [
         "sora_video2-landscape",

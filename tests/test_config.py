@@ -334,7 +334,7 @@ def test_get_of_an_unset_key_says_what_sora_uses_instead(bare_cli: Cli, sora_hom
     assert "sora uses sora-2 (the laozhang profile's default)" in result.stderr
     assert "sora config set model VALUE" in result.stderr
     result = bare_cli("config", "get", "seconds", env={"SORA_PROFILE": "openai"})
-    assert "sora uses 4 (the openai profile's default)" in result.stderr
+    assert "sora uses 4 (the default of sora-2 in the openai profile)" in result.stderr
     result = bare_cli("config", "get", "api-key", env={"SORA_API_KEY": TEST_KEY})
     assert "from SORA_API_KEY" in result.stderr and "sk-…" + TEST_KEY[-4:] in result.stderr
 

@@ -9,7 +9,7 @@ from typing import Any
 from sora_cli.emulator import Emulator
 from tests.helpers import TEST_KEY, Cli, loads, requests_for
 
-NAMES = ["config", "settings", "key", "api", "journal", "terminal"]
+NAMES = ["config", "settings", "key", "api", "model", "journal", "terminal"]
 
 
 def _by_name(result_stdout: str) -> dict[str, dict[str, Any]]:
@@ -29,8 +29,11 @@ def test_all_checks_pass_against_the_emulator(cli: Cli) -> None:
     assert result.exit_code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split("\t") == ["CHECK", "STATUS", "DETAIL"]
-    assert [line.split("\t")[0] for line in lines[1:]] == NAMES
-    assert all(line.split("\t")[1] == "ok" for line in lines[1:])
+    rows = [line.split("\t") for line in lines[1:] if line.split("\t")[0]]
+    assert [row[0] for row in rows] == NAMES
+    # the default model, sora-2, is retired upstream: a warning, never a failure
+    assert all(row[1] == ("WARN" if row[0] == "model" else "ok") for row in rows)
+    assert "fix: sora config set model muse-video" in result.stdout
     assert "\x1b[" not in result.stdout  # plain text when stdout is not a terminal
     assert "sk-…" in result.stdout and "environment variable SORA_API_KEY" in result.stdout
     # the probe is one free status query; nothing was created
@@ -44,6 +47,8 @@ def test_json_lists_every_check(cli: Cli) -> None:
     result = cli("doctor", "--json")
     assert result.exit_code == 0, result.stderr
     checks = _by_name(result.stdout)
+    model = checks.pop("model")
+    assert model["status"] == "warn" and model["exit_code"] == 0 and "retired" in model["detail"]
     assert {c["status"] for c in checks.values()} == {"ok"}
     assert all(c["exit_code"] == 0 and c["hint"] is None for c in checks.values())
     assert "404" in checks["api"]["detail"] and "accepted" in checks["api"]["detail"]

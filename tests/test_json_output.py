@@ -196,7 +196,7 @@ def test_config_list_json_documents_every_key(bare_cli: Cli) -> None:
 
 def test_doctor_json_is_the_documented_check_list(cli: Cli) -> None:
     checks = loads(cli("doctor", "--json").stdout)
-    assert isinstance(checks, list) and len(checks) == 6
+    assert isinstance(checks, list) and len(checks) == 7
     for check in checks:
         assert_conforms(check, DOCTOR)
         assert list(check) == DOCTOR.names()

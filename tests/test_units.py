@@ -94,7 +94,7 @@ def test_profiles_check_values_and_price() -> None:
     assert LAOZHANG.check_size("landscape") == "1280x720"
     assert LAOZHANG.check_seconds("15") == 15
     with pytest.raises(UsageError):
-        LAOZHANG.check_seconds(8)
+        LAOZHANG.check_seconds(12)
     with pytest.raises(UsageError):
         LAOZHANG.check_size("1792x1024")
     assert OPENAI.check_size("1792x1024") == "1792x1024"

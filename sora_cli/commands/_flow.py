@@ -27,18 +27,23 @@ def wait_with_display(
     *,
     output: str | None = None,
 ) -> Task:
-    """Poll until the task ends, showing progress on stderr; `output` is the `-o` asked for,
-    repeated in the command that resumes."""
+    """Poll until the task ends, showing progress on stderr, as often and as long as its
+    model asks for (catalog) unless a flag or the config file said otherwise; `output` is
+    the `-o` asked for, repeated in the command that resumes."""
     from sora_cli.jobs import WaitCallbacks, wait_for_task
 
+    record = journal.get(task_id)
+    settings = rt.settings.for_model(
+        rt.settings.profile.entry(record.model) if record and record.model else None
+    )
     display = rt.console.task_display(task_id)
     try:
         return wait_for_task(
             api,
             journal,
             task_id,
-            poll_interval=rt.settings.poll_interval,
-            timeout=rt.settings.timeout,
+            poll_interval=settings.poll_interval,
+            timeout=settings.timeout,
             callbacks=WaitCallbacks(on_update=display.update, on_warning=rt.console.warn),
             first=first,
             output=output,
@@ -148,8 +153,8 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
         if record and record.expires_at and record.expires_at <= time.time():
             journal.update(task_id, status="expired")
             raise NotFound(
-                f"task {task_id} expired at {format_time(record.expires_at)}; the API keeps "
-                "tasks and videos for 24 hours",
+                f"task {task_id} expired at {format_time(record.expires_at)}; its video is no "
+                "longer kept",
                 hint="create it again with `sora generate`",
                 task_id=task_id,
             ) from exc
@@ -191,6 +196,8 @@ def time_left(expires_at: float | None) -> str:
     if left <= 0:
         return "expired"
     hours, rest = divmod(int(left), 3600)
+    if hours >= 48:  # Muse keeps links 7 days
+        return f"{hours // 24}d {hours % 24:02d}h"
     return f"{hours}h {rest // 60:02d}m"
 
 

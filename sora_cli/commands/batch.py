@@ -118,6 +118,7 @@ def batch(
         fail_fast=fail_fast,
         force=force,
         retry_failed=retry_failed,
+        wait_times=lambda model: _wait_times(rt, model),
     )
     try:
         code = _run(rt, file, resume, dry_run, options)
@@ -185,12 +186,38 @@ def _run(
     from sora_cli.outputs import precheck_directory
 
     batch_id, lines = _read_source(rt, file, resume)
+    if options.max_cost is not None:
+        refuse_unknown_prices(rt, lines)
     if dry_run:
         _plan(rt, batch_id, lines, options)
         return 0
     rt.settings.require_api_key()
+    rt.settings.require_base_url()
     precheck_directory(options.output_dir)
     return _execute(rt, batch_id, lines, options)
+
+
+def _wait_times(rt: Runtime, model: str) -> tuple[float, float]:
+    """The poll interval and give-up time for one model's tasks (catalog, unless a flag or
+    the config file chose them)."""
+    settings = rt.settings.for_model(rt.settings.profile.entry(model))
+    return settings.poll_interval, settings.timeout
+
+
+def refuse_unknown_prices(rt: Runtime, lines: list[BatchLine]) -> None:
+    """`--max-cost` means nothing where a price is unknown (a gateway's model): refused."""
+    from sora_cli.errors import UsageError
+
+    profile = rt.settings.profile
+    priced = [(ln.model, profile.price(ln.model, ln.size, ln.seconds)) for ln in lines]
+    unknown = sorted({model for model, price in priced if price is None})
+    if unknown:
+        raise UsageError(
+            f"--max-cost cannot be kept: the price of {', '.join(unknown)} is unknown to the "
+            f"{profile.name} profile",
+            hint="drop --max-cost, or give the model a price in a user profile "
+            "([profiles.NAME.models.MODEL] price_per_video = ...)",
+        )
 
 
 def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> None:

@@ -66,8 +66,15 @@ def _validate(key: str, value: Any, config: Any) -> Any:
         value = CONFIG_KEYS[key].parse(value)
     except ValueError as exc:
         raise UsageError(f"bad value for {key}: {exc}") from None
-    # size, seconds and model are checked against the profile the file chooses.
-    profile = get_profile(value if key == "profile" else config.values.get("profile", "laozhang"))
+    # size, seconds and model are checked against the profile the file chooses (a
+    # [profiles.NAME] of the file included).
+    from sora_cli.config_file import USER_PROFILES_TABLE
+    from sora_cli.user_profiles import load_user_profiles
+
+    user = load_user_profiles(config.path, config.text, config.data.get(USER_PROFILES_TABLE))
+    profile = get_profile(
+        value if key == "profile" else config.values.get("profile", "laozhang"), user
+    )
     if key == "size":
         value = profile.check_size(value)
     elif key == "seconds":
@@ -180,14 +187,25 @@ def _effective(name: str, secret: bool) -> str:
     if name == "api_key" and not settings.api_key:
         return "no API key is configured anywhere"
     value: Any = {"profile": settings.profile.name}.get(name, getattr(settings, name))
-    shown = redact(value) if secret else value
     env = _env_override(name)
     if env:
         source = f"from {env}"
+    elif name in ("size", "seconds") and value is None:
+        try:  # the default model's own default
+            choice = settings.profile.choose(settings.model, None, None)
+        except SoraError:
+            return f"no default applies in the {settings.profile.name} profile"
+        value = choice.size if name == "size" else choice.seconds
+        if value is None:
+            return f"the {settings.profile.name} profile sends none (the server decides)"
+        source = f"the default of {choice.entry.name} in the {settings.profile.name} profile"
     elif name in ("model", "size", "seconds", "base_url"):
+        if not value:
+            return f"the {settings.profile.name} profile has none: it must be given"
         source = f"the {settings.profile.name} profile's default"
     else:
         source = "the default"
+    shown = redact(value) if secret else value
     return f"sora uses {shown} ({source})"
 
 

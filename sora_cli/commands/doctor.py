@@ -18,7 +18,7 @@ def doctor(
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Check the config file, the key, the API, the journal and the terminal.
+    """Check the config file, the key, the API, the model, the journal and the terminal.
 
     The API check sends one free status query for a task that cannot exist: a 404 means
     the key was accepted. Exits 0 when every check passes, else with the exit code of the
@@ -54,8 +54,8 @@ def _show(console: Console, checks: list[Check]) -> None:
     """The table: one row per check, and a `fix:` row under each failure with a hint."""
     rows: list[list[str]] = []
     for check in checks:
-        failed = check.status == "fail"
-        rows.append([check.name, "FAIL" if failed else check.status, check.detail])
-        if failed and check.hint:
+        shown = {"fail": "FAIL", "warn": "WARN"}.get(check.status, check.status)
+        rows.append([check.name, shown, check.detail])
+        if check.status in ("fail", "warn") and check.hint:
             rows.append(["", "", f"fix: {check.hint}"])
     console.table(["CHECK", "STATUS", "DETAIL"], rows)

@@ -41,12 +41,31 @@ def generate(
         typer.Option(
             "--model",
             "-m",
-            help="Model, e.g. sora-2 | sora-2-pro [default: config `model`, else sora-2].",
+            help="Model, e.g. muse-video (or muse-video-30s) | sora-2; `sora models` lists them "
+            "[default: config `model`, else the profile's].",
             show_default=False,
             autocompletion=complete_model,
         ),
     ] = None,
     image: ImageOpt = None,
+    last_frame: Annotated[
+        str | None,
+        typer.Option(
+            "--last-frame",
+            help="End frame, a local JPG/PNG/WebP or an http(s) URL (needs --image; Muse).",
+            show_default=False,
+        ),
+    ] = None,
+    extend: Annotated[
+        str | None,
+        typer.Option(
+            "--extend",
+            help="Continue a finished video: a task id from `sora list`, or its video URL "
+            "(Muse; the result has --seconds in all, the source at most 2 s less).",
+            show_default=False,
+            metavar="ID|URL",
+        ),
+    ] = None,
     output: OutputOpt = None,
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Create the task, print its id, exit 0.")
@@ -88,6 +107,8 @@ def generate(
                 seconds_opt=seconds,
                 model_opt=model,
                 image_opt=image,
+                last_frame_opt=last_frame,
+                extend_opt=extend,
                 output=output,
                 no_wait=no_wait,
                 no_download=no_download,
@@ -109,6 +130,8 @@ def run_generate(
     image_opt: str | None,
     output: str | None,
     no_wait: bool,
+    last_frame_opt: str | None = None,
+    extend_opt: str | None = None,
     no_download: bool,
     force: bool,
     open_video: bool = False,
@@ -118,10 +141,15 @@ def run_generate(
     from sora_cli.api import CreateRequest
     from sora_cli.commands._flow import (
         deliver,
-        from_config_file,
         load_reference_image,
         print_record_or,
         wait_with_display,
+    )
+    from sora_cli.commands._models import (
+        check_frames_and_extend,
+        choose_model,
+        extend_source,
+        note_if_retired,
     )
     from sora_cli.errors import SoraError, UsageError
     from sora_cli.inputs import read_prompt
@@ -138,26 +166,29 @@ def run_generate(
         resolve_output,
     )
 
-    settings, profile = rt.settings, rt.settings.profile
     if no_wait and (output or open_video):
         rt.console.warn("--no-wait creates the task only: -o/--open apply to `sora download`")
     # Everything is checked before anything is paid for.
-    with from_config_file(settings, "size", given=size_opt is not None):
-        size = profile.check_size(size_opt or settings.size)
-    with from_config_file(settings, "seconds", given=seconds_opt is not None):
-        seconds = profile.check_seconds(
-            seconds_opt if seconds_opt is not None else settings.seconds
-        )
-    with from_config_file(settings, "model", given=model_opt is not None):
-        model = profile.check_model(model_opt or settings.model)
+    choice = choose_model(rt, model_opt, seconds_opt, size_opt)
+    rt.settings = settings = rt.settings.for_model(choice.entry)
+    profile = settings.profile
+    check_frames_and_extend(choice, image_opt, last_frame_opt, extend_opt)
     if no_wait and no_download:
         raise UsageError("--no-wait already skips the download; give only one of them")
     check_stdout_target(output, json_mode=rt.json)
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
-    upload = load_reference_image(rt, image_opt, size) if image_opt else None
+    settings.require_base_url()
+    frame_size = choice.size or ""
+    upload = load_reference_image(rt, image_opt, frame_size) if image_opt else None
+    end_frame = load_reference_image(rt, last_frame_opt, frame_size) if last_frame_opt else None
+    extend_url = None
+    if extend_opt:
+        with rt.journal() as journal:
+            extend_url = extend_source(rt, journal, extend_opt, choice)
     if not (no_wait or no_download):
         precheck_output(output, settings.output_dir, force)
+    note_if_retired(rt, choice)
 
     api = rt.api()
     key = str(uuid.uuid4())
@@ -169,22 +200,33 @@ def run_generate(
                 profile=profile.name,
                 base_url=settings.base_url,
                 prompt=prompt,
-                model=model,
-                size=size,
-                seconds=seconds,
+                model=choice.model_id,
+                size=choice.size,
+                seconds=choice.seconds,
             ),
         )
         intent.begin()
         try:
-            task = api.create(CreateRequest(prompt, model, size, seconds, upload, key))
+            request = CreateRequest(
+                prompt,
+                choice.model_id,
+                choice.size,
+                choice.seconds,
+                upload,
+                key,
+                last_frame=end_frame,
+                extend_url=extend_url,
+                body=profile.body,
+            )
+            task = api.create(request, successor=choice.entry.successor)
         except (SoraError, KeyboardInterrupt) as exc:
             intent.failed(exc)
             shown = explain_lost_create(exc, intent.row.id)
             if shown is exc:
                 raise
             raise shown from None
-        intent.created(task)
-        rt.console.info(f"created task {task.id} ({model}, {size}, {seconds}s)")
+        intent.created(task, link_ttl=choice.entry.link_ttl)
+        rt.console.info(f"created task {task.id} ({choice.describe()})")
         if no_wait:
             print_record_or(rt, journal, task.id, task.id)
             return

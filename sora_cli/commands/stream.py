@@ -140,8 +140,9 @@ def _run(
         size_opt,
         seconds_opt,
         model_opt,
-        default_size=settings.size,
-        default_seconds=settings.seconds,
+        default_size=settings.size or settings.profile.default_size or "720x1280",
+        # reference/laozhang-sync-api.txt: a model name without `-15s` makes 10 s
+        default_seconds=settings.seconds if settings.seconds is not None else 10,
     )
     if raw and (rt.json or output == "-"):
         raise UsageError("--raw writes the streamed text to stdout; drop --json or -o -")
