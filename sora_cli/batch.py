@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from sora_cli import errors
 from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, task_path
+from sora_cli.batch_cost import cap_reason, committed_cost, price_of, within_cap
 from sora_cli.batch_input import BatchLine
 from sora_cli.client import HttpCore, PauseGate
 from sora_cli.download import download_file
@@ -108,32 +109,6 @@ def batch_state(journal: Journal, batch_id: str, server: Server) -> BatchState:
     state.elsewhere = set(foreign) - set(state.known)
     state.others = {foreign[key] for key in state.elsewhere}
     return state
-
-
-def price_of(profile: Profile, model: str | None, size: str | None, seconds: object) -> float:
-    """A task's estimated price in USD; 0 where the profile knows none."""
-    try:
-        price = profile.price(model or "", size or "", int(str(seconds or 0)))
-    except ValueError:
-        price = None
-    return price or 0.0
-
-
-def committed_cost(known: dict[str, JobRecord], profile: Profile) -> float:
-    """What the batch's existing tasks count against --max-cost."""
-    return sum(
-        price_of(profile, r.model, r.size, r.seconds) for r in known.values() if r.kind == "async"
-    )
-
-
-def within_cap(committed: float, price: float, cap: float | None) -> bool:
-    """Whether one more task priced `price` keeps the batch within --max-cost."""
-    return cap is None or committed + price <= cap + 1e-9
-
-
-def cap_reason(cap: float) -> str:
-    """Why a line was not created, in the words the summary and --dry-run use."""
-    return f"not created: --max-cost {cap:g} USD would be passed"
 
 
 def needs_task(record: JobRecord | None, retry_failed: bool) -> bool:

@@ -222,17 +222,9 @@ def refuse_unknown_prices(rt: Runtime, lines: list[BatchLine]) -> None:
 
 def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> None:
     """Price only the lines a real run would create: the rest re-attach to their tasks on
-    this server (which a real run would not pay for again). --max-cost applies as in a real
-    run: lines in file order, each created only while the estimate stays within the cap."""
-    from sora_cli.batch import (
-        Server,
-        batch_state,
-        cap_reason,
-        committed_cost,
-        needs_task,
-        price_of,
-        within_cap,
-    )
+    this server (which a real run would not pay for again), or --max-cost skips them."""
+    from sora_cli.batch import Server, batch_state, needs_task
+    from sora_cli.batch_cost import cap_covering, cap_reason, committed_cost, plan_within_cap
     from sora_cli.batch_display import plural
 
     profile = rt.settings.profile
@@ -241,68 +233,47 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOpti
         with rt.journal() as journal:
             server = Server(rt.settings.base_url, profile.name)
             known = batch_state(journal, batch_id, server).known
-    committed = committed_cost(known, profile)
-    new: list[BatchLine] = []
-    capped: list[BatchLine] = []
-    cost = 0.0
-    for ln in lines:
-        if not needs_task(known.get(ln.key), options.retry_failed):
-            continue
-        price = price_of(profile, ln.model, ln.size, ln.seconds)
-        if within_cap(committed + cost, price, options.max_cost):
-            new.append(ln)
-            cost += price
-        else:
-            capped.append(ln)
+    candidates = [ln for ln in lines if needs_task(known.get(ln.key), options.retry_failed)]
+    plan = plan_within_cap(candidates, committed_cost(known, profile), profile, options.max_cost)
     if rt.json:
         rt.console.result_json(
             {
                 "type": "plan",
                 "batch_id": batch_id,
-                "lines": len(new),  # documented as the tasks the batch would create
-                "estimated_cost_usd": round(cost, 4),
+                "lines": len(plan.create),  # documented as the tasks the batch would create
+                "estimated_cost_usd": round(plan.cost, 4),
                 "profile": profile.name,
-                "skipped": len(capped),
+                "skipped": len(plan.skip),
             }
         )
     else:
-        existing = len(lines) - len(new) - len(capped)
+        existing = len(lines) - len(candidates)
         rt.console.result(
-            f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
-            f"({profile.name} prices; failed tasks are free)"
+            f"{plural(len(plan.create), 'task')} to create, estimated ${plan.cost:.2f} if all "
+            f"complete ({profile.name} prices; failed tasks are free)"
             + (f"; {plural(existing, 'line')} already with a task" if existing else "")
-            + (f"; {len(capped)} skipped" if capped else "")
+            + (f"; {len(plan.skip)} skipped" if plan.skip else "")
             + f"; batch {batch_id}"
         )
-    if capped and options.max_cost is not None:
-        numbers = ", ".join(str(ln.number) for ln in capped)
-        rt.console.warn(
-            f"{plural(len(capped), 'line')} would be skipped ({numbers}): "
-            f"{cap_reason(options.max_cost).removeprefix('not created: ')}"
-        )
-        needed = _cap_for(options.max_cost, capped, profile)
-        rt.console.info(f"to create them all: --max-cost {needed}")
-
-
-def _cap_for(cap: float, skipped: list[BatchLine], profile: Profile) -> str:
-    """The --max-cost that would also cover the skipped lines, rounded up to the cent."""
-    import math
-
-    from sora_cli.batch import price_of
-
-    more = sum(price_of(profile, ln.model, ln.size, ln.seconds) for ln in skipped)
-    return f"{math.ceil((cap + more) * 100 - 1e-6) / 100:.2f}"
+    if plan.skip and options.max_cost is not None:
+        numbers = ", ".join(str(ln.number) for ln in plan.skip)
+        reason = cap_reason(options.max_cost).removeprefix("not created: ")
+        rt.console.warn(f"{plural(len(plan.skip), 'line')} would be skipped ({numbers}): {reason}")
+        needed = cap_covering(options.max_cost, plan.skip, profile)
+        rt.console.info(f"to create them all: --max-cost {needed:.2f}")
 
 
 def _cap_hint(results: list[LineResult], options: BatchOptions, profile: Profile) -> str | None:
     """`--max-cost X` when the cap is why lines were not created, else None."""
-    from sora_cli.batch import cap_reason
+    from sora_cli.batch_cost import cap_covering, cap_reason
 
     if options.max_cost is None:
         return None
     reason = cap_reason(options.max_cost)
     capped = [r.line for r in results if r.outcome == "skipped" and r.error == reason]
-    return f"--max-cost {_cap_for(options.max_cost, capped, profile)}" if capped else None
+    if not capped:
+        return None
+    return f"--max-cost {cap_covering(options.max_cost, capped, profile):.2f}"
 
 
 def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> int:
