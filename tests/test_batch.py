@@ -456,3 +456,23 @@ def test_an_unreadable_create_answer_that_named_its_task_is_reattached_not_paid_
     assert line["task_id"] == "video_named1" and line["reattached"] is True
     assert "charged a second time" not in again.stderr
     assert len(requests_for(cli.stats(), "create")) == 1  # the re-run created nothing
+
+
+def test_the_cap_skips_a_line_and_a_later_cheaper_one_still_fits() -> None:
+    from sora_cli.batch_cost import cap_covering, plan_within_cap
+    from sora_cli.batch_input import BatchLine
+    from sora_cli.profiles import get_profile
+
+    laozhang = get_profile("laozhang")
+
+    def line(number: int, seconds: int) -> BatchLine:
+        return BatchLine(number, f"k{number}", "p", "1280x720", seconds, "muse-video")
+
+    lines = [line(1, 20), line(2, 20), line(3, 10)]  # $0.55, $0.55, $0.30
+    plan = plan_within_cap(lines, 0.0, laozhang, 0.85)
+    assert [ln.number for ln in plan.create] == [1, 3]
+    assert [ln.number for ln in plan.skip] == [2]
+    assert plan.cost == pytest.approx(0.85)
+    assert cap_covering(0.85, plan.skip, laozhang) == pytest.approx(1.40)
+    assert plan_within_cap(lines, 0.5, laozhang, 0.85).create == [lines[2]]  # tasks so far count
+    assert len(plan_within_cap(lines, 0.0, laozhang, None).create) == 3
