@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from typer._click.exceptions import UsageError as ClickUsageError
-from typer.core import TyperGroup
 
 from sora_cli import __version__
 from sora_cli.commands import batch as batch_cmd
@@ -23,9 +22,10 @@ from sora_cli.commands import models as models_cmd
 from sora_cli.commands import status as status_cmd
 from sora_cli.commands import stream as stream_cmd
 from sora_cli.commands._common import DEBUG_STATE
+from sora_cli.commands._help import HELP_CONTEXT, FullSummaryGroup
 
 
-class SoraGroup(TyperGroup):
+class SoraGroup(FullSummaryGroup):
     """Root group whose `invoke` is the error boundary for every subcommand."""
 
     def make_context(
@@ -124,7 +124,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=HELP_CONTEXT,
 )
 
 

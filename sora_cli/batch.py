@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from sora_cli import errors
 from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, task_path
+from sora_cli.batch_cost import cap_reason, committed_cost, price_of, within_cap
 from sora_cli.batch_input import BatchLine
 from sora_cli.client import HttpCore, PauseGate
 from sora_cli.download import download_file
@@ -263,9 +264,7 @@ class BatchRunner:
         )
         self.state = batch_state(self.journal, self.batch_id, self.server)
         known = self.state.known
-        for record in known.values():
-            if record.kind == "async":
-                shared.committed_cost += self._price(record.model, record.size, record.seconds)
+        shared.committed_cost += committed_cost(known, self.profile)
         self._note_elsewhere()
         tasks = [
             asyncio.create_task(self._guarded(line, known.get(line.key), shared))
@@ -319,11 +318,7 @@ class BatchRunner:
         return found
 
     def _price(self, model: str | None, size: str | None, seconds: str | int | None) -> float:
-        try:
-            price = self.profile.price(model or "", size or "", int(seconds or 0))
-        except ValueError:
-            price = None
-        return price or 0.0
+        return price_of(self.profile, model, size, seconds)
 
     async def _guarded(
         self, line: BatchLine, known: JobRecord | None, shared: _Shared
@@ -436,11 +431,11 @@ class BatchRunner:
             )
         price = self._price(line.model, line.size, line.seconds)
         cap = self.options.max_cost
-        if cap is not None and shared.committed_cost + price > cap + 1e-9:
+        if cap is not None and not within_cap(shared.committed_cost, price, cap):
             return LineResult(
                 line,
                 "skipped",
-                error=f"not created: --max-cost {cap:g} USD would be passed",
+                error=cap_reason(cap),
                 exit_code=int(ExitCode.NOT_FINISHED),  # still to do: re-run with a higher cap
             )
         shared.committed_cost += price  # reserved before awaiting, so the cap holds

@@ -52,7 +52,7 @@ class Check:
         return int(exit_code_for(self.error)) if self.error is not None else 0
 
     def to_json(self) -> dict[str, Any]:
-        """The `sora doctor --json` object (README "JSON output")."""
+        """The `sora doctor --json` object (docs/json.md)."""
         return {
             "name": self.name,
             "status": self.status,

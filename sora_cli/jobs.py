@@ -21,9 +21,15 @@ from sora_cli.models import Task, TaskState
 from sora_cli.outputs import disk_hint
 
 
-def resume_command(task_id: str) -> str:
-    """The command that picks a task up again."""
-    return f"sora download {task_id} --wait"
+def resume_command(task_id: str, output: str | None = None, *, wait: bool = True) -> str:
+    """The command that picks a task up again and saves the video where the first run was
+    asked to (`-o`): absolute, so it still holds from another directory; quoted for a shell."""
+    import shlex
+
+    words = ["sora", "download", task_id] + (["--wait"] if wait else [])
+    if output:
+        words += ["-o", output if output == "-" else str(Path(output).expanduser().absolute())]
+    return shlex.join(words)
 
 
 def record_for(task: Task, like: JobRecord, link_ttl: float | None = None) -> JobRecord:
@@ -185,9 +191,11 @@ class PollTracker:
         poll_interval: float,
         timeout: float,
         callbacks: WaitCallbacks,
+        output: str | None = None,
     ):
         self.journal = journal
         self.task_id = task_id
+        self.resume = resume_command(task_id, output)
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.callbacks = callbacks
@@ -222,7 +230,7 @@ class PollTracker:
                 f"task {self.task_id} is still {task.status}"
                 + (f" ({task.progress}%)" if task.progress is not None else "")
                 + f" after {self.timeout:g} s; it keeps running on the server",
-                hint=f"resume with: {resume_command(self.task_id)}",
+                hint=f"resume with: {self.resume}",
                 task_id=self.task_id,
             )
         return delay
@@ -240,7 +248,7 @@ class PollTracker:
         exc.task_id = exc.task_id or self.task_id
         if not exc.hint or "sora " not in exc.hint:
             prefix = f"{exc.hint}; " if exc.hint else ""
-            exc.hint = f"{prefix}the task is kept: {resume_command(self.task_id)}"
+            exc.hint = f"{prefix}the task is kept: {self.resume}"
         return exc
 
 
@@ -253,10 +261,17 @@ def wait_for_task(
     timeout: float,
     callbacks: WaitCallbacks,
     first: Polled | None = None,
+    output: str | None = None,
 ) -> Task:
-    """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6)."""
+    """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6); `output`
+    (the `-o` asked for) goes into the command that resumes."""
     tracker = PollTracker(
-        journal, task_id, poll_interval=poll_interval, timeout=timeout, callbacks=callbacks
+        journal,
+        task_id,
+        poll_interval=poll_interval,
+        timeout=timeout,
+        callbacks=callbacks,
+        output=output,
     )
     api.core.deadline = tracker.deadline
     polled = first
@@ -276,7 +291,7 @@ def wait_for_task(
     except KeyboardInterrupt:
         raise errors.Interrupted(
             f"interrupted; task {task_id} keeps running on the server and is in the journal",
-            hint=f"resume with: {resume_command(task_id)}",
+            hint=f"resume with: {tracker.resume}",
             task_id=task_id,
         ) from None
     except errors.NotFound:
@@ -324,7 +339,7 @@ def save_video(
     except KeyboardInterrupt:
         raise errors.Interrupted(
             f"interrupted; the partial download of {record_id} is kept",
-            hint=f"resume with: sora download {record_id} -o {dest}",
+            hint=f"resume with: {resume_command(record_id, str(dest), wait=False)}",
             task_id=record_id,
         ) from None
     except errors.SoraError as exc:

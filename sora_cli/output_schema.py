@@ -1,6 +1,6 @@
 """The documented `--json` output of each command, as data: one source for two readers.
 
-scripts/gen_reference.py renders README's "JSON output" reference from it, and
+scripts/gen_reference.py renders the JSON output reference (docs/json.md) from it, and
 tests/test_json_output.py checks every command's real output against it, so the docs cannot
 drift from what scripts actually receive. Adding a command's JSON output means adding one
 `Document` here.
@@ -274,6 +274,7 @@ BATCH_PLAN = Document(
         Field("lines", (_I,), "Tasks the batch would create."),
         Field("estimated_cost_usd", (_N,), "Price if every task completes (failures are free)."),
         Field("profile", (_S,), "The profile whose price table was used."),
+        Field("skipped", (_I,), "Lines `--max-cost` would leave uncreated (0 without a cap)."),
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Every command's `--json` output matches README's field-by-field reference (issue 6).
+"""Every command's `--json` output matches the field-by-field reference in docs/json.md.
 
 The reference is generated from `sora_cli.output_schema`; these tests hold the real output
 of each command, run against the emulator, to the same data.

@@ -19,10 +19,17 @@ if TYPE_CHECKING:
 
 
 def wait_with_display(
-    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Polled | None = None
+    rt: Runtime,
+    api: VideosApi,
+    journal: Journal,
+    task_id: str,
+    first: Polled | None = None,
+    *,
+    output: str | None = None,
 ) -> Task:
     """Poll until the task ends, showing progress on stderr, as often and as long as its
-    model asks for (catalog) unless a flag or the config file said otherwise."""
+    model asks for (catalog) unless a flag or the config file said otherwise; `output` is
+    the `-o` asked for, repeated in the command that resumes."""
     from sora_cli.jobs import WaitCallbacks, wait_for_task
 
     record = journal.get(task_id)
@@ -39,6 +46,7 @@ def wait_with_display(
             timeout=settings.timeout,
             callbacks=WaitCallbacks(on_update=display.update, on_warning=rt.console.warn),
             first=first,
+            output=output,
         )
     finally:
         display.close()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sora_cli.batch import BatchOptions, LineResult
     from sora_cli.batch_input import BatchLine
     from sora_cli.journal import JobRecord
+    from sora_cli.profiles import Profile
 
 
 def batch(
@@ -199,7 +200,7 @@ def _run(
     if options.max_cost is not None:
         refuse_unknown_prices(rt, lines)
     if dry_run:
-        _plan(rt, batch_id, lines, options.retry_failed)
+        _plan(rt, batch_id, lines, options)
         return 0
     rt.settings.require_api_key()
     rt.settings.require_base_url()
@@ -230,10 +231,11 @@ def refuse_unknown_prices(rt: Runtime, lines: list[BatchLine]) -> None:
         )
 
 
-def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool) -> None:
+def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> None:
     """Price only the lines a real run would create: the rest re-attach to their tasks on
-    this server (which a real run would not pay for again)."""
+    this server (which a real run would not pay for again), or --max-cost skips them."""
     from sora_cli.batch import Server, batch_state, needs_task
+    from sora_cli.batch_cost import cap_covering, cap_reason, committed_cost, plan_within_cap
     from sora_cli.batch_display import plural
 
     profile = rt.settings.profile
@@ -242,26 +244,47 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool
         with rt.journal() as journal:
             server = Server(rt.settings.base_url, profile.name)
             known = batch_state(journal, batch_id, server).known
-    new = [ln for ln in lines if needs_task(known.get(ln.key), retry_failed)]
-    cost = sum(profile.price(ln.model, ln.size, ln.seconds) or 0.0 for ln in new)
+    candidates = [ln for ln in lines if needs_task(known.get(ln.key), options.retry_failed)]
+    plan = plan_within_cap(candidates, committed_cost(known, profile), profile, options.max_cost)
     if rt.json:
         rt.console.result_json(
             {
                 "type": "plan",
                 "batch_id": batch_id,
-                "lines": len(new),  # documented as the tasks the batch would create
-                "estimated_cost_usd": round(cost, 4),
+                "lines": len(plan.create),  # documented as the tasks the batch would create
+                "estimated_cost_usd": round(plan.cost, 4),
                 "profile": profile.name,
+                "skipped": len(plan.skip),
             }
         )
-        return
-    existing = len(lines) - len(new)
-    rt.console.result(
-        f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
-        f"({profile.name} prices; failed tasks are free)"
-        + (f"; {plural(existing, 'line')} already with a task" if existing else "")
-        + f"; batch {batch_id}"
-    )
+    else:
+        existing = len(lines) - len(candidates)
+        rt.console.result(
+            f"{plural(len(plan.create), 'task')} to create, estimated ${plan.cost:.2f} if all "
+            f"complete ({profile.name} prices; failed tasks are free)"
+            + (f"; {plural(existing, 'line')} already with a task" if existing else "")
+            + (f"; {len(plan.skip)} skipped" if plan.skip else "")
+            + f"; batch {batch_id}"
+        )
+    if plan.skip and options.max_cost is not None:
+        numbers = ", ".join(str(ln.number) for ln in plan.skip)
+        reason = cap_reason(options.max_cost).removeprefix("not created: ")
+        rt.console.warn(f"{plural(len(plan.skip), 'line')} would be skipped ({numbers}): {reason}")
+        needed = cap_covering(options.max_cost, plan.skip, profile)
+        rt.console.info(f"to create them all: --max-cost {needed:.2f}")
+
+
+def _cap_hint(results: list[LineResult], options: BatchOptions, profile: Profile) -> str | None:
+    """`--max-cost X` when the cap is why lines were not created, else None."""
+    from sora_cli.batch_cost import cap_covering, cap_reason
+
+    if options.max_cost is None:
+        return None
+    reason = cap_reason(options.max_cost)
+    capped = [r.line for r in results if r.outcome == "skipped" and r.error == reason]
+    if not capped:
+        return None
+    return f"--max-cost {cap_covering(options.max_cost, capped, profile):.2f}"
 
 
 def _execute(
@@ -328,7 +351,7 @@ def _execute(
         summary["gallery"] = str(page.path) if page else None
     if rt.json:
         rt.console.result_json_line(summary)
-    display.summary(summary)
+    display.summary(summary, cap_hint=_cap_hint(results, options, s.profile))
     if page is not None:
         announce(rt, page, path=True)
     return int(summary["exit_code"])

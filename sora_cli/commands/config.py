@@ -7,12 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
+from sora_cli.commands._help import FullSummaryGroup
 from sora_cli.completion import complete_config_key
 
 app = typer.Typer(
+    cls=FullSummaryGroup,
     help="Read and write the config file (precedence: flag > environment > file > default).",
-    no_args_is_help=True,
 )
+
+
+@app.callback(invoke_without_command=True)
+def overview(ctx: typer.Context) -> None:
+    """Bare `sora config` shows its help and exits 0, as `gh` does for a command group."""
+    if ctx.invoked_subcommand is None:  # bare `sora config`: its help, as a question answered
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 KeyArg = Annotated[
     str,

@@ -101,9 +101,9 @@ def _run(
                 progress = f" ({task.progress}%)" if task.progress is not None else ""
                 raise NotFinished(
                     f"task {task_id} is {task.status}{progress}, not finished yet",
-                    hint=f"wait for it with: {resume_command(task_id)}",
+                    hint=f"wait for it with: {resume_command(task_id, output)}",
                     task_id=task_id,
                 )
-            task = wait_with_display(rt, api, journal, task_id, first=polled)
+            task = wait_with_display(rt, api, journal, task_id, first=polled, output=output)
         raise_if_failed(task)
         deliver(rt, api, journal, task, dest, open_video=open_video)

@@ -136,7 +136,7 @@ def emulator(
 
     Prints the API base URL on stdout, then serves until Ctrl-C. Faults on demand: prompts
     containing [emulator:content-violation] fail; POST /__emulator__/faults queues HTTP
-    errors (see README "Emulator").
+    errors (see README "The emulator").
 
     Example: sora emulator --port 8000 --gen-seconds 5 --retired sora-2=muse-video
     """

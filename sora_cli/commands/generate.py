@@ -230,7 +230,9 @@ def run_generate(
         if no_wait:
             print_record_or(rt, journal, task.id, task.id)
             return
-        done = wait_with_display(rt, api, journal, task.id)
+        done = wait_with_display(
+            rt, api, journal, task.id, output=None if no_download else output
+        )
         raise_if_failed(done)
         if no_download:
             print_record_or(rt, journal, task.id, task.id)

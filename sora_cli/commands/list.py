@@ -129,7 +129,11 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
             ]
         )
     rt.console.table(
-        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "EXPIRES IN", "PROMPT", "FILE"], rows
+        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "EXPIRES IN", "PROMPT", "FILE"],
+        rows,
+        keep=("ID",),
+        give_way=("PROMPT",),
+        drop=("SEC", "SIZE", "EXPIRES IN", "CREATED"),
     )
 
 
