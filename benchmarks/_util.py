@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+# A terminated benchmark unwinds (so `served` stops its server) instead of dying on the spot.
+signal.signal(signal.SIGTERM, _exit)
 
 FAIL_FACTOR = 2.0  # a figure this many times its bound fails --check; below, it only warns
 KEY = "sk-bench-not-a-real-key"
@@ -226,7 +235,11 @@ def served(argv: Sequence[str]) -> Iterator[str]:
     """A server in its own process (no GIL shared with the client under test) that prints
     its base URL as its first line; yields that URL and stops the server afterwards."""
     proc = subprocess.Popen(
-        list(argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        list(argv),
+        stdin=subprocess.PIPE,  # held open while the benchmark lives (see video_server.py)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -236,7 +249,7 @@ def served(argv: Sequence[str]) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # closes the pipes, waits
 
 
 def emulator(*flags: str) -> AbstractContextManager[str]:

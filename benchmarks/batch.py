@@ -182,7 +182,10 @@ def describe_many(tasks: int, gen: float, big: BatchRun) -> list[Verdict]:
     minutes = big.run.wall / 60
     print(f"{tasks} tasks of {gen:g} s")
     print(f"  wall            {big.run.wall:7.1f} s")
-    print(f"  polls           {big.polls:7d}  ({big.polls / minutes:.0f} per minute)")
+    print(
+        f"  polls           {big.polls:7d}  ({big.polls / minutes:.0f} per minute; limits: one "
+        f"per task every {POLL_INTERVAL:g} s, {CAPS['status']} in flight)"
+    )
     print(f"  CPU             {big.run.cpu:7.1f} s  ({big.run.cpu / tasks * 1000:.1f} ms a task)")
     print(f"  peak RSS        {big.run.rss_mib:7.1f} MiB")
     print(f"  journal writes  {big.journal_writes:7d}  ({big.journal_writes / tasks:.1f} a task)")

@@ -10,8 +10,8 @@ sent at <rate> bytes per second (0 = as fast as the socket takes it). A throttle
 paced by a token bucket over 128 KiB writes, which is how a link of that speed looks to the
 client (on average; the kernel's socket buffers smooth it).
 
-It runs in its own process (no GIL shared with the client under test) and prints its base
-URL on stdout. Usage: python benchmarks/video_server.py [--max-mib 256]
+It runs in its own process (no GIL shared with the client under test), prints its base URL
+on stdout, and stops when its stdin closes. Usage: python benchmarks/video_server.py [--max-mib 256]
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import argparse
 import json
 import os
 import re
+import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -123,6 +125,13 @@ def make_handler(body: VideoBody) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _exit_with_parent() -> None:
+    """Stop when stdin closes: the benchmark that started this server has ended, however it
+    ended (a killed parent runs no clean-up)."""
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 def main() -> int:
     """Serve until terminated; the first stdout line is the API base URL."""
     parser = argparse.ArgumentParser()
@@ -132,6 +141,7 @@ def main() -> int:
     body = VideoBody(clip, int(args.max_mib * 1024 * 1024))
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(body))
     server.daemon_threads = True
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     print(f"http://127.0.0.1:{server.server_address[1]}/v1", flush=True)
     try:
         server.serve_forever()

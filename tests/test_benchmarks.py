@@ -41,12 +41,19 @@ def test_every_benchmark_runs_in_its_quickest_mode() -> None:
         )
         for script, args in QUICKEST.items()
     }
-    for script, proc in running.items():
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, (script, out, err)  # no --check: figures never fail
-        verdicts = [line for line in out.splitlines() if line.startswith(("ok", "WARN", "FAIL"))]
-        for figure in FIGURES[script]:
-            assert any(figure in line for line in verdicts), (script, figure, out)
+    try:
+        for script, proc in running.items():
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, (script, out, err)  # no --check: figures never fail
+            lines = out.splitlines()
+            verdicts = [line for line in lines if line.startswith(("ok", "WARNING", "FAIL"))]
+            for figure in FIGURES[script]:
+                assert any(figure in line for line in verdicts), (script, figure, out)
+    finally:
+        for proc in running.values():
+            if proc.poll() is None:
+                proc.terminate()  # the script then stops the server it started
+                proc.communicate()
 
 
 def test_a_figure_over_its_bound_warns_and_only_twice_past_it_fails(
