@@ -73,7 +73,7 @@ def main() -> int:
     args = p.parse_args()
     full, throttled = (int(mib * 1024 * 1024) for mib in (args.mib, args.throttled_mib))
     server = [sys.executable, str(Path(__file__).with_name("video_server.py"))]
-    server += ["--max-mib", str(max(args.mib, args.throttled_mib))]
+    server += ["--max-mib", str(max(args.mib, args.throttled_mib)), "--exit-with-stdin"]
     with served(server) as base_url, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         env = {**os.environ, "SORA_HOME": tmp_name, "SORA_BASE_URL": base_url, "SORA_API_KEY": KEY}

@@ -11,7 +11,8 @@ paced by a token bucket over 128 KiB writes, which is how a link of that speed l
 client (on average; the kernel's socket buffers smooth it).
 
 It runs in its own process (no GIL shared with the client under test), prints its base URL
-on stdout, and stops when its stdin closes. Usage: python benchmarks/video_server.py [--max-mib 256]
+on stdout, and with --exit-with-stdin stops when its stdin closes.
+Usage: python benchmarks/video_server.py [--max-mib 256] [--exit-with-stdin]
 """
 
 from __future__ import annotations
@@ -136,12 +137,16 @@ def main() -> int:
     """Serve until terminated; the first stdout line is the API base URL."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-mib", type=float, default=256, help="largest file it can serve")
+    parser.add_argument(
+        "--exit-with-stdin", action="store_true", help="stop when stdin closes (its parent ended)"
+    )
     args = parser.parse_args()
     clip = (resources.files("sora_cli.emulator") / "assets" / CLIP).read_bytes()
     body = VideoBody(clip, int(args.max_mib * 1024 * 1024))
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(body))
     server.daemon_threads = True
-    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    if args.exit_with_stdin:
+        threading.Thread(target=_exit_with_parent, daemon=True).start()
     print(f"http://127.0.0.1:{server.server_address[1]}/v1", flush=True)
     try:
         server.serve_forever()
