@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,6 +255,32 @@ def served(argv: Sequence[str]) -> Iterator[str]:
 def emulator(*flags: str) -> AbstractContextManager[str]:
     """The project's emulator in its own process; yields its base URL."""
     return served([sys.executable, "-m", "sora_cli.emulator", "--port", "0", *flags])
+
+
+TYPER_IMPORT = "python -c 'import typer'"
+Cases = Callable[[str, dict[str, str]], dict[str, tuple[Command, float]]]
+
+
+def against_typer_import(args: argparse.Namespace, cases: Cases) -> int:
+    """Time `cases(sora, env)` (name -> command and its bound) against a bare Typer import in
+    interleaved rounds, in a SORA_HOME with a config file and a journal of 500 tasks; print
+    each median and ratio and judge it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        make_home(Path(tmp))
+        env = {**os.environ, "SORA_HOME": tmp}
+        timed = cases(sora(), env)
+        commands = {TYPER_IMPORT: Command([sys.executable, "-c", "import typer"], env)}
+        commands |= {name: command for name, (command, _) in timed.items()}
+        series = interleaved(commands, args.repeat, args.warmup)
+    base = series[TYPER_IMPORT]
+    print(f"{TYPER_IMPORT:<36} {base.wall * 1000:7.1f} ms  {base.rss_mib:5.1f} MiB")
+    verdicts = []
+    for name, (_, bound) in timed.items():
+        one, ratio = series[name], series[name].ratio_to(base)
+        print(f"{name:<36} {one.wall * 1000:7.1f} ms  {one.rss_mib:5.1f} MiB  ratio {ratio:4.2f}")
+        detail = f"{ms(one.wall)} vs {ms(base.wall)}"
+        verdicts.append(Verdict(name, ratio, bound, "x import typer", detail))
+    return report(verdicts, args.check)
 
 
 def make_home(root: Path, tasks: int = 500) -> None:
