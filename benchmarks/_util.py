@@ -22,14 +22,6 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-def _exit(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
-# A terminated benchmark unwinds (so `served` stops its server) instead of dying on the spot.
-signal.signal(signal.SIGTERM, _exit)
-
 FAIL_FACTOR = 2.0  # a figure this many times its bound fails --check; below, it only warns
 KEY = "sk-bench-not-a-real-key"
 
@@ -230,10 +222,18 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def served(argv: Sequence[str]) -> Iterator[str]:
     """A server in its own process (no GIL shared with the client under test) that prints
-    its base URL as its first line; yields that URL and stops the server afterwards."""
+    its base URL as its first line; yields that URL and stops the server afterwards.
+
+    Meanwhile SIGTERM unwinds this process (SystemExit) instead of ending it on the spot, so
+    the server is stopped too."""
+    previous = signal.signal(signal.SIGTERM, _exit)
     proc = subprocess.Popen(
         list(argv),
         stdin=subprocess.PIPE,  # held open while the benchmark lives (see video_server.py)
@@ -250,6 +250,7 @@ def served(argv: Sequence[str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)  # closes the pipes, waits
+        signal.signal(signal.SIGTERM, previous)
 
 
 def emulator(*flags: str) -> AbstractContextManager[str]:
