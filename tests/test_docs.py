@@ -22,7 +22,7 @@ def test_generated_references_match_help_and_schema() -> None:
 
 def test_readme_is_what_a_person_reads() -> None:
     readme = _readme()
-    assert len(readme.splitlines()) < 500
+    assert len(readme.splitlines()) < 560  # the prose, the quick start and one figure table
     assert "reference:start" not in readme and "json:start" not in readme  # those live in docs/
     for page in ("docs/commands.md", "docs/json.md", "docs/RELIABILITY.md"):
         assert f"]({page})" in readme, f"README does not link {page}"
