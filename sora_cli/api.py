@@ -133,10 +133,10 @@ def unavailable_model(
     exc: errors.ApiError, model: str, catalog_successor: str | None
 ) -> errors.ModelUnavailable | None:
     """A create refused because the model is retired or not served, explained; else None."""
-    from sora_cli.http_answers import model_unavailable, successor_named
+    from sora_cli.http_answers import error_code, model_unavailable, successor_named
 
     words = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
-    if not model_unavailable(exc.status_code, words):
+    if not model_unavailable(exc.status_code, words, error_code(exc.body)):
         return None
     successor = successor_named(words) or catalog_successor
     if successor and successor != model:
@@ -146,13 +146,28 @@ def unavailable_model(
         )
     else:
         successor = None
-        hint = "choose another model: `sora models` lists them (sora config set model NAME)"
+        hint = "choose another model: `sora models --check` lists them (sora config set model NAME)"
+    if exc.status_code == 503:  # also how a key of the wrong group or billing mode fails
+        hint += "; if the model should be served, check your key's group and billing mode"
     return errors.ModelUnavailable(
         f"model {model} is not available: the API answered {exc.status_code}: {words}",
         model=model,
         successor=successor,
         hint=hint,
     )
+
+
+def explain_create_refusal(exc: errors.ApiError) -> None:
+    """Hints for a create refused for something other than its model: a 404 on create
+    means the base URL is wrong (no task id was involved); a 415 means the server takes
+    another body (gateways that take JSON only)."""
+    if exc.status_code == 404:
+        exc.hint = "check the base URL: it usually ends in /v1 (sora doctor checks it)"
+    elif exc.status_code == 415:
+        exc.hint = (
+            'this server takes another body: give it a profile with body = "json" '
+            "(README, \"Which model today\")"
+        )
 
 
 def created_task(response: Response) -> Task:
@@ -192,6 +207,7 @@ class VideosApi:
             gone = unavailable_model(exc, request.model, successor)
             if gone is not None:
                 raise gone from exc
+            explain_create_refusal(exc)
             if isinstance(exc, errors.NetworkError):
                 explain_create_failure(exc)
             raise
@@ -243,6 +259,7 @@ class AsyncVideosApi:
             gone = unavailable_model(exc, request.model, successor)
             if gone is not None:
                 raise gone from exc
+            explain_create_refusal(exc)
             if isinstance(exc, errors.NetworkError):
                 explain_create_failure(exc)
             raise

@@ -211,7 +211,8 @@ class _CoreBase:
             if isinstance(exc, RetryableStatus):
                 status = exc.response.status_code
                 ctype = exc.response.headers.get("content-type", "")
-                if body_says_model_unavailable(status, exc.body, ctype):
+                creating = exc.response.request.method == "POST"
+                if creating and body_says_model_unavailable(status, exc.body, ctype):
                     return False  # "no available channels": retrying cannot make one
                 hinted = parse_retry_after(exc.response.headers.get("retry-after"))
                 if hinted is not None:

@@ -32,19 +32,26 @@ Completion = tuple[str, str]
 
 # The config file is flat TOML written by tomli-w (`profile = "openai"`); a regex finds the
 # one key completion needs without importing tomllib. A wrong guess only offers other values.
-_PROFILE_LINE = re.compile(r"""^\s*profile\s*=\s*["']([A-Za-z0-9_-]+)["']""", re.MULTILINE)
+_TOP_LEVEL_LINE = r"""^\s*{key}\s*=\s*["']([A-Za-z0-9_.:-]+)["']"""
 
 
-def _config_profile() -> str | None:
-    """The config file's `profile`, or None (missing/unreadable file: completion guesses)."""
+def _config_value(key: str) -> str | None:
+    """A top-level string key of the config file (before any [table]), or None (missing or
+    unreadable file: completion guesses)."""
     from sora_cli.paths import resolve_paths
 
     try:
         text = resolve_paths().config_file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    match = _PROFILE_LINE.search(text)
+    top = re.split(r"^\s*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
+    match = re.search(_TOP_LEVEL_LINE.format(key=key), top, re.MULTILINE)
     return match.group(1) if match else None
+
+
+def _config_profile() -> str | None:
+    """The config file's `profile`."""
+    return _config_value("profile")
 
 
 def active_profile_name(ctx: typer.Context | None) -> str:
@@ -91,7 +98,9 @@ def _profile(ctx: typer.Context | None) -> "Profile":
 def _entry(ctx: typer.Context | None, profile: "Profile") -> "ModelEntry | None":
     """The model typed so far on the line, else the profile's default model."""
     typed = ctx.params.get("model") if ctx is not None else None
-    name = typed if isinstance(typed, str) and typed.strip() else profile.default_model
+    if not (isinstance(typed, str) and typed.strip()):
+        typed = None if profile.pinned & {"model"} else _config_value("model")
+    name = typed or profile.default_model
     return profile.entry(name)
 
 

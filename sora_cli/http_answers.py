@@ -71,33 +71,44 @@ def error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
 
 # How gateways say a model is gone (reference/live-video-apis.md section 2: the reseller
 # answers a retired id at once, unbilled, with 404 "The model sora-2 has been retired.
-# Switch to muse-video", or 503 "no available channels"; others say "model not found" or
-# "does not exist" with 400/404). Such an answer never heals by retrying.
-_GONE_WORDS = re.compile(
-    r"retired|not found|does not exist|doesn't exist|not exist|no such|unknown|not supported"
-    r"|unsupported|invalid|not available|unavailable",
+# Switch to muse-video", or 503 "no available channels"; new-api says "model_not_found";
+# others "model X does not exist" or "unknown model"). Such an answer never heals by
+# retrying. The phrases are about the model itself, so "invalid size for model X" or "the
+# moderation model flagged the prompt" are not taken for it.
+_MODEL_GONE = re.compile(
+    r"\bretired\b"
+    r"|\bmodel\b[^.;,]{0,80}?\b(?:does not exist|doesn't exist|not found|not exist"
+    r"|is not available|not available|is unavailable|is not supported|not supported)"
+    r"|\b(?:no such|unknown|unsupported|invalid) model\b"
+    r"|\bmodel_not_found\b",
     re.IGNORECASE,
 )
 _NO_CHANNEL = re.compile(r"no available channel", re.IGNORECASE)
 _SWITCH_TO = re.compile(r"switch to [`'\"]?([A-Za-z0-9][\w.:/-]*[A-Za-z0-9])", re.IGNORECASE)
 
 
-def model_unavailable(status: int, message: str | None) -> bool:
+def model_unavailable(status: int, message: str | None, code: str | None = None) -> bool:
     """Whether an error answer to a create call says the model is retired or not served."""
-    if not message:
-        return False
     if status == 503:
-        return bool(_NO_CHANNEL.search(message))
+        return bool(message and _NO_CHANNEL.search(message))
     if status in (400, 404, 410):
-        return bool(_NO_CHANNEL.search(message)) or (
-            "model" in message.lower() and bool(_GONE_WORDS.search(message))
-        )
+        if code == "model_not_found":
+            return True
+        return bool(message and (_NO_CHANNEL.search(message) or _MODEL_GONE.search(message)))
     return False
 
 
 def body_says_model_unavailable(status: int, body: bytes, content_type: str) -> bool:
     """`model_unavailable` on a raw error body (the retry loop's view)."""
-    return model_unavailable(status, error_text(body, content_type)[0])
+    message, parsed = error_text(body, content_type)
+    return model_unavailable(status, message, error_code(parsed))
+
+
+def error_code(parsed: Any) -> str | None:
+    """`error.code` of a parsed error body, if it is a string."""
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def successor_named(message: str | None) -> str | None:
@@ -111,7 +122,7 @@ _HINTS = {
     401: "check your API key: `sora config set api-key`, or set SORA_API_KEY",
     403: "check your API key and its permissions",
     402: "top up your balance, then run the command again",
-    404: "check the id; tasks and videos expire 24 h after creation",
+    404: "check the id; videos expire (24 h for Sora 2, 7 days for Muse: `sora models`)",
     429: "the API is rate limiting; wait a minute and try again",
 }
 

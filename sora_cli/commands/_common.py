@@ -48,7 +48,8 @@ ProfileOpt = Annotated[
     str | None,
     typer.Option(
         "--profile",
-        help="API profile: laozhang or openai [env: SORA_PROFILE].",
+        help="API profile: laozhang, openai, compatible, or a [profiles.NAME] of the config "
+        "file [env: SORA_PROFILE].",
         show_default=False,
         autocompletion=complete_profile,
     ),
@@ -106,8 +107,8 @@ SizeOpt = Annotated[
     typer.Option(
         "--size",
         "-s",
-        help="1280x720 | 720x1280 (openai also 1024x1792 | 1792x1024), or landscape/portrait "
-        "[default: config `size`, else 720x1280].",
+        help="WIDTHxHEIGHT the model makes (`sora models`), or landscape/portrait "
+        "[default: config `size`, else 720x1280 or the model's first].",
         show_default=False,
         autocompletion=complete_size,
     ),
@@ -117,8 +118,8 @@ SecondsOpt = Annotated[
     typer.Option(
         "--seconds",
         "-d",
-        help="Duration in seconds: 10 | 15 (openai: 4 | 8 | 12) [default: config `seconds`, "
-        "else 10 (openai: 4)].",
+        help="Duration in seconds, one the model makes (`sora models`: sora-2 10 | 15, "
+        "muse-video 5-60) [default: config `seconds`, else the model's].",
         show_default=False,
         autocompletion=complete_seconds,
     ),

@@ -150,6 +150,7 @@ def run_generate(
         choose_model,
         extend_source,
         note_if_retired,
+        source_size,
     )
     from sora_cli.errors import SoraError, UsageError
     from sora_cli.inputs import read_prompt
@@ -169,6 +170,8 @@ def run_generate(
     if no_wait and (output or open_video):
         rt.console.warn("--no-wait creates the task only: -o/--open apply to `sora download`")
     # Everything is checked before anything is paid for.
+    if extend_opt and size_opt is None:  # a continuation keeps its source's shape
+        size_opt = source_size(rt, extend_opt)
     choice = choose_model(rt, model_opt, seconds_opt, size_opt)
     rt.settings = settings = rt.settings.for_model(choice.entry)
     profile = settings.profile
