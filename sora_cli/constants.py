@@ -44,6 +44,9 @@ PLAIN_PROGRESS_STEP = 10  # non-TTY: one line per state change or per 10 %
 
 # --- journal ---
 JOURNAL_BUSY_TIMEOUT_MS = 10_000  # several sora processes may write at once (WAL + wait)
+# A held-back write (the journal was locked once) is retried before each later write, i.e.
+# on each poll: a short wait there, so a journal locked for long does not slow the polling.
+JOURNAL_RETRY_BUSY_MS = 200
 
 # --- sync API stream (reference/laozhang-sync-api.txt) ---
 # The stream may stay silent while the task waits in the queue ("depends on peak hours"), and

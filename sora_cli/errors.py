@@ -2,7 +2,8 @@
 
     SoraError                      message + optional hint + optional task id
     ├── UsageError                 bad flag, bad file, broken config, API 400     -> 2
-    │   └── ConfigError
+    │   ├── ConfigError
+    │   └── JournalError           the job journal cannot be read or written
     ├── AuthError                  no key, 401/403                                -> 3
     ├── BalanceError               402                                            -> 4
     ├── GenerationFailed           task failed / content policy / no video link   -> 5
@@ -37,6 +38,10 @@ class UsageError(SoraError):
 
 class ConfigError(UsageError):
     """The config file is broken or holds a bad value."""
+
+
+class JournalError(UsageError):
+    """The job journal cannot be read or written (locked, disk full, corrupted)."""
 
 
 class AuthError(SoraError):

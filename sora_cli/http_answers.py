@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from sora_cli import constants, errors
+from sora_cli.safe_text import printable, scrub_secrets
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -47,7 +48,16 @@ def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
-    """Best message from an error body: the JSON `error.message` or a short text excerpt."""
+    """Best message from an error body: the JSON `error.message` or a short text excerpt,
+    one printable line with any key redacted (before it is cut: a cut key still leaks)."""
+    message, parsed = _raw_error_text(body, content_type)
+    if message is None:
+        return None, parsed
+    shown = " ".join(printable(scrub_secrets(message)).split())
+    return (shown[: constants.MAX_ERROR_BODY_SHOWN] or None), parsed
+
+
+def _raw_error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
     parsed: Any = None
     if body:
         try:
@@ -64,8 +74,7 @@ def error_text(body: bytes, content_type: str) -> tuple[str | None, Any]:
             return error, parsed
     if "html" in content_type.lower():
         return "an HTML page instead of an API answer", None
-    text = body[: constants.MAX_ERROR_BODY_SHOWN].decode("utf-8", "replace").strip()
-    return (" ".join(text.split()) or None), None
+    return body.decode("utf-8", "replace"), None
 
 
 _HINTS = {

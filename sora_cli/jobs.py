@@ -73,7 +73,15 @@ class CreateIntent:
 
     def created(self, task: Task) -> JobRecord:
         """The API answered with a task: its row (the intent's, with the answer's news)
-        replaces the intent; returns it."""
+        replaces the intent; returns it.
+
+        From here a journal that cannot be written (locked, disk full) must not lose the
+        paid task: the writes are held back and retried while the run goes on, and the
+        warning says how to pick the task up from its id alone."""
+        self.journal.keep_going(
+            f"Task {task.id} is safe on the server: if this run stops, "
+            f"`{resume_command(task.id)}` picks it up from its id"
+        )
         record = record_for(task, self.row)
         self.journal.record(record)
         self.journal.delete(self.row.id)

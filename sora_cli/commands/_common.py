@@ -201,7 +201,7 @@ class Runtime:
         """The job journal (opened per call; cheap)."""
         from sora_cli.journal import Journal
 
-        return Journal(self.settings.paths.journal_file)
+        return Journal(self.settings.paths.journal_file, warn=self.console.warn)
 
     def report_retry(self, notice: RetryNotice) -> None:
         from sora_cli import constants
