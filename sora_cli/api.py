@@ -84,7 +84,9 @@ def may_have_reached_server(exc: errors.NetworkError) -> bool:
     if isinstance(exc, errors.ServerError):
         return exc.status_code != 503  # 503: the service refused the request
     cause = exc.__cause__
-    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    # A refused tunnel (the proxy said no to CONNECT) never reached the API either.
+    never_sent = httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    return not isinstance(cause, never_sent)
 
 
 def explain_create_failure(exc: errors.NetworkError) -> None:

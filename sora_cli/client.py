@@ -19,10 +19,13 @@ from typing import Any
 import httpx
 
 from sora_cli import __version__, constants, errors
+from sora_cli.config_keys import is_loopback_host
 from sora_cli.http_answers import (
     RetryableStatus,
     aread_capped,
+    certificate_problem,
     error_from_response,
+    is_name_resolution_failure,
     mapped_errors,
     network_error,
     origin_of,
@@ -52,10 +55,16 @@ class RetryPolicy:
     # True: every transport error; False: only errors where nothing reached the server.
     any_transport_error: bool
 
-    def retries_transport(self, exc: httpx.TransportError) -> bool:
-        """Connect failures never reached the server; others might have (ambiguous)."""
+    def retries_transport(self, exc: httpx.TransportError, attempt: int = 1) -> bool:
+        """Connect failures never reached the server; others might have (ambiguous).
+        What cannot heal is not retried: a certificate that fails verification, a proxy
+        refusing the tunnel; a name that does not resolve gets one more try."""
         if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
             return False  # we could not even build the request: trying again cannot help
+        if certificate_problem(exc) is not None or isinstance(exc, httpx.ProxyError):
+            return False
+        if is_name_resolution_failure(exc):
+            return attempt < constants.NAME_RESOLUTION_ATTEMPTS
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
             return True
         return self.any_transport_error
@@ -77,16 +86,33 @@ class RetryNotice:
 
 
 class _OriginBearer(httpx.Auth):
-    """Bearer auth that only ever goes to the API's own origin."""
+    """Bearer auth that only ever goes to the API's own origin, and over plain http only
+    to loopback (DESIGN "HTTP behaviour")."""
 
     def __init__(self, api_key: str | None, origin: tuple[str, str, int | None]):
         self._api_key = api_key
         self._origin = origin
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._api_key and origin_of(request.url) == self._origin:
+        url = request.url
+        private = url.scheme == "https" or is_loopback_host(url.host)
+        if self._api_key and private and origin_of(url) == self._origin:
             request.headers["Authorization"] = f"Bearer {self._api_key}"
         yield request
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def direct_mounts(*urls: httpx.URL) -> dict[str, httpx.BaseTransport | None]:
+    """Loopback is never reached through a proxy from the environment (as NO_PROXY would
+    say): a plain-http proxy would see the key of a loopback `http://` base URL in clear.
+    A None mount means httpx's own transport, without the proxy."""
+    hosts = set(LOOPBACK_HOSTS)
+    for url in urls:
+        if is_loopback_host(url.host):
+            hosts.add(f"[{url.host}]" if ":" in url.host else url.host)
+    return {f"all://{host}": None for host in sorted(hosts)}
 
 
 # ---------------------------------------------------------------- the client
@@ -155,6 +181,7 @@ class _CoreBase:
             "follow_redirects": True,  # httpx drops Authorization on a cross-origin redirect
             "event_hooks": hooks,
             "verify": True,
+            "mounts": direct_mounts(self.base_url),
         }
 
     # -- logging (redacted: the Authorization header is never written) --
@@ -217,7 +244,7 @@ class _CoreBase:
                 else:
                     wait = backoff_delay(attempt)
                 reason = f"HTTP {status}" + (" (Retry-After)" if hinted is not None else "")
-            elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc):
+            elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc, attempt):
                 wait = backoff_delay(attempt)
                 reason = transport_failure(exc, detail=False)
             else:

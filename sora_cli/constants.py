@@ -27,6 +27,9 @@ RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 30.0
 RETRY_WAIT_JITTER = 1.0
 RETRY_AFTER_CAP = 120.0  # a Retry-After above this is clipped: we never sleep longer a wait
+# A name that does not resolve is retried once (a resolver hiccup), not for the whole backoff:
+# the usual cause is a typo in the base URL or no network, which waiting does not fix.
+NAME_RESOLUTION_ATTEMPTS = 2
 RETRYABLE_STATUS_GET = frozenset({429, 500, 502, 503, 504})
 # The create POST is only retried where the server cannot have created a task.
 RETRYABLE_STATUS_CREATE = frozenset({429, 503})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import email.utils
 import json
+import socket
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,8 +117,39 @@ def error_from_response(
     return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it was raised from (httpx wraps httpcore wraps the OS)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def certificate_problem(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a transport error: never heals."""
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause
+    return None
+
+
+def is_name_resolution_failure(exc: BaseException) -> bool:
+    """A host name that does not resolve: retrying at once rarely helps (one retry)."""
+    return any(isinstance(cause, socket.gaierror) for cause in _causes(exc))
+
+
 def transport_failure(exc: httpx.TransportError, *, detail: bool = True) -> str:
     """A transport failure in words (`detail`: with the system's own reason, if any)."""
+    cert = certificate_problem(exc)
+    if cert is not None:
+        reason = cert.verify_message or "certificate verify failed"
+        return f"the TLS certificate cannot be verified ({reason})"
+    if isinstance(exc, httpx.ProxyError):
+        return "the proxy refused the connection" + (f" ({exc})" if detail and str(exc) else "")
+    if is_name_resolution_failure(exc):
+        return "cannot resolve the host name" + (f" ({exc})" if detail and str(exc) else "")
     if isinstance(exc, httpx.ConnectTimeout):
         return "the connection timed out"
     if isinstance(exc, httpx.ConnectError):
@@ -134,11 +167,19 @@ def transport_failure(exc: httpx.TransportError, *, detail: bool = True) -> str:
 
 
 def network_error(exc: httpx.TransportError, what: str) -> errors.NetworkError:
-    """Explain a transport failure in one line."""
-    return errors.NetworkError(
-        f"{what}: {transport_failure(exc)}",
-        hint="check your network and the base URL, then try again",
-    )
+    """Explain a transport failure in one line, with the hint its cause calls for."""
+    if certificate_problem(exc) is not None:
+        hint = (
+            "if the server uses a private or corporate CA, point SSL_CERT_FILE at its CA "
+            "bundle (PEM); otherwise check the base URL"
+        )
+    elif isinstance(exc, httpx.ProxyError):
+        hint = "check the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)"
+    elif is_name_resolution_failure(exc):
+        hint = "check the host name in the base URL, and your network's DNS"
+    else:
+        hint = "check your network and the base URL, then try again"
+    return errors.NetworkError(f"{what}: {transport_failure(exc)}", hint=hint)
 
 
 class RetryableStatus(Exception):
