@@ -11,7 +11,8 @@ import httpx
 
 from sora_cli import constants, errors
 from sora_cli.client import CREATE_POLICY, AsyncHttpCore, HttpCore, PauseGate, Response
-from sora_cli.models import Task
+from sora_cli.models import Task, id_problem
+from sora_cli.safe_text import printable
 
 CREATE_WHAT = "the API (create)"
 STATUS_WHAT = "the API (status)"
@@ -105,13 +106,20 @@ def created_task(response: Response) -> Task:
         exc.task_may_exist = True
         data = response.data
         task_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(task_id, str) and task_id:
+        if isinstance(task_id, str) and task_id and not id_problem(task_id):
             exc.task_id = task_id
         raise
 
 
 def task_path(task_id: str, suffix: str = "") -> str:
-    """`videos/<id>` with the id escaped: server ids are never trusted as paths."""
+    """`videos/<id>` with the id escaped: server ids are never trusted as paths. An id that
+    escaping cannot keep in its segment (`..`) is refused, whoever gave it."""
+    problem = id_problem(task_id)
+    if problem:
+        raise errors.UsageError(
+            f"task id {printable(task_id)[:80]!r} cannot be used: it {problem}",
+            hint="`sora list` shows the ids of the tasks this machine created",
+        )
     return f"videos/{quote(task_id, safe='')}{suffix}"
 
 

@@ -95,12 +95,13 @@ def sent_to_stdout(journal: Journal, record_id: str, size: int) -> int:
 
 
 def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> None:
-    """With --json the journal record of the task, else `text`, on stdout."""
+    """With --json the journal record of the task, else `text` (an id or a path, quoted
+    when it holds a line break), on stdout."""
     if rt.json:
         record = journal.get(task_id)
         rt.console.result_json(record.to_json() if record else {"id": task_id})
     else:
-        rt.console.result(text)
+        rt.console.result_path(text)
 
 
 @contextmanager
