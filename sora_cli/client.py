@@ -25,6 +25,7 @@ from sora_cli.http_answers import (
     aread_capped,
     certificate_problem,
     error_from_response,
+    hang_up_at,
     is_name_resolution_failure,
     mapped_errors,
     network_error,
@@ -332,11 +333,30 @@ class HttpCore(_CoreBase):
         for attempt in self._retrying(self._retry_hook(policy, attempts, None)):
             with attempt:
                 attempts[0] += 1
-                response = self._client.send(build(), stream=True)
-                if response.status_code in policy.statuses:
-                    raise RetryableStatus(response, read_capped(response))
-                return response, (read_capped(response) if read_body else None)
+                request = build()
+                bound = self._request_bound(request)
+                response = self._client.send(request, stream=True)
+                with hang_up_at(bound, response):
+                    if response.status_code in policy.statuses:
+                        raise RetryableStatus(response, read_capped(response))
+                    return response, (read_capped(response) if read_body else None)
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+    def _request_bound(self, request: httpx.Request) -> float | None:
+        """Under a deadline, the time by which this request must be over, head and body
+        (with a short grace, so a last poll at the deadline still gets its answer); its
+        read timeout is cut to fit."""
+        if self.deadline is None:
+            return None
+        bound = max(self.deadline, time.monotonic() + constants.LAST_REQUEST_GRACE)
+        left = max(0.001, bound - time.monotonic())
+        request.extensions["timeout"] = httpx.Timeout(
+            connect=min(constants.CONNECT_TIMEOUT, left),
+            read=min(constants.READ_TIMEOUT, left),
+            write=min(constants.WRITE_TIMEOUT, left),
+            pool=min(constants.POOL_TIMEOUT, left),
+        ).as_dict()
+        return bound
 
     def request(
         self,

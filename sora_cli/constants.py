@@ -18,6 +18,10 @@ CONNECT_TIMEOUT = 10.0  # a healthy API accepts a connection in well under a sec
 READ_TIMEOUT = 60.0  # create uploads an image and may be slow to answer; polls are quick
 WRITE_TIMEOUT = 60.0
 POOL_TIMEOUT = 10.0
+# Under --timeout every request must end by the deadline, body included; one sent at the
+# deadline (the last poll) still gets this long, as a healthy API answers a poll in well
+# under a second.
+LAST_REQUEST_GRACE = 2.0
 MAX_JSON_BODY = 4 * 1024 * 1024  # a task object is ~1 KiB; anything huge is not an API answer
 MAX_ERROR_BODY_SHOWN = 300  # characters of a non-JSON error body quoted in a message
 

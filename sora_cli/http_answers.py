@@ -10,9 +10,10 @@ import email.utils
 import json
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
@@ -242,3 +243,33 @@ def read_capped(response: httpx.Response) -> bytes:
             raise too_large(response)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+@contextmanager
+def hang_up_at(deadline: float | None, response: httpx.Response) -> Iterator[threading.Event]:
+    """Shut the answer's socket down when `deadline` passes; the event says it happened.
+
+    A read timeout bounds each read, not a whole body: a server that goes quiet, or
+    trickles a byte every few seconds, could hold a run far past `--timeout`. Shutting the
+    socket down wakes the blocked read at once; the caller then reports the deadline, not
+    a cut. Answers without a socket (test transports) are left to the caller's checks.
+    """
+    fired = threading.Event()
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None or deadline is None:
+        yield fired
+        return
+
+    def hang_up() -> None:
+        fired.set()
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), hang_up)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()

@@ -194,7 +194,9 @@ class PollTracker:
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.callbacks = callbacks
-        self.deadline = time.monotonic() + timeout
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
+        self._last_task: Task | None = None
         self._last_seen: tuple[str, int | None] | None = None
         self._last_change = time.monotonic()
         self._warned_stuck = False
@@ -219,24 +221,38 @@ class PollTracker:
                 f"for {int(now - self._last_change) // 60} minutes; still waiting. If it stays "
                 f"stuck, contact your provider's support with the id {self.task_id}"
             )
+        self._last_task = task
+        if now >= self.deadline:
+            raise self.timed_out()
         delay = polled.poll_after if polled.poll_after is not None else self.poll_interval
-        if now + delay >= self.deadline:
-            raise errors.NotFinished(
-                f"task {self.task_id} is still {task.status}"
-                + (f" ({task.progress}%)" if task.progress is not None else "")
-                + f" after {self.timeout:g} s; it keeps running on the server",
-                hint=f"resume with: {resume_command(self.task_id)}",
-                task_id=self.task_id,
-            )
-        return delay
+        return min(delay, self.deadline - now)  # the last poll happens at the deadline
+
+    def timed_out(self) -> errors.NotFinished:
+        """The wait ran out: the task's last known state and the real time waited."""
+        task = self._last_task
+        state = f"still {task.status}" if task is not None else "not seen finished"
+        progress = f" ({task.progress}%)" if task is not None and task.progress is not None else ""
+        waited = time.monotonic() - self.started
+        return errors.NotFinished(
+            f"task {self.task_id} is {state}{progress} after {waited:.1f} s; it keeps running "
+            "on the server",
+            hint=f"resume with: {resume_command(self.task_id)}",
+            task_id=self.task_id,
+        )
+
+    def out_of_time(self) -> bool:
+        """Whether the deadline has passed (a request cut off there is a timeout)."""
+        return time.monotonic() >= self.deadline
 
     def bad_answer(self, exc: errors.BadContent) -> float:
         """A proxy's garbage is tolerated a few times in a row; returns the delay to retry."""
         self._bad_answers += 1
         if self._bad_answers >= constants.MAX_BAD_POLL_ANSWERS:
             raise exc
+        if self.out_of_time():
+            raise self.timed_out()
         self.callbacks.on_warning(f"{exc.message}; polling again")
-        return self.poll_interval
+        return min(self.poll_interval, self.deadline - time.monotonic())
 
     def explain(self, exc: errors.SoraError) -> errors.SoraError:
         """Whatever ended the wait, the message names the task and how to pick it up."""
@@ -284,6 +300,10 @@ def wait_for_task(
         ) from None
     except errors.NotFound:
         raise  # the caller explains expiry
+    except errors.NetworkError as exc:
+        if tracker.out_of_time():  # a poll cut off at the deadline: the wait ran out
+            raise tracker.timed_out() from exc
+        raise tracker.explain(exc) from exc.__cause__
     except errors.SoraError as exc:
         raise tracker.explain(exc) from exc.__cause__
     finally:
