@@ -144,3 +144,44 @@ def test_a_corrupted_journal_is_exit_2_and_pays_nothing(cli: Cli, sora_home: Pat
         assert "job journal" in result.stderr
         assert len(result.stderr.strip().splitlines()) <= 2
     assert cli.stats()["creates_by_prompt"] == before
+
+
+# ---------------------------------------------------------------- other bad input: exit 2
+
+
+def test_a_prompt_that_is_not_utf8_is_exit_2_and_pays_nothing(
+    cli: Cli, tmp_path: Path, sora_home: Path
+) -> None:
+    import os
+
+    from tests.helpers import run_sora
+
+    env = {
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": cli.emulator.base_url,  # type: ignore[union-attr]
+        "SORA_API_KEY": TEST_KEY,
+        "LC_ALL": "C.UTF-8",
+    }
+    bad = tmp_path / "prompt.txt"
+    bad.write_bytes(b"a \xff cat")
+    runs = [
+        run_sora("generate", "-", "--no-wait", env=env, input=None, stdin=bad.open("rb")),
+        run_sora("generate", "--prompt-file", str(bad), "--no-wait", env=env),
+        run_sora("generate", os.fsdecode(b"a \xff cat"), "--no-wait", env=env),
+    ]
+    for run in runs:
+        assert run.returncode == 2, run.stderr
+        assert "not valid UTF-8" in run.stderr or "not UTF-8" in run.stderr
+        assert len(run.stderr.strip().splitlines()) <= 2
+    assert cli.stats()["creates_by_prompt"] == {}
+
+
+def test_a_base_url_with_a_tab_is_exit_2(bare_cli: Cli) -> None:
+    for url in (
+        "http://127.0.0.1:9/v\t1",
+        "https://api.ex\tample.com/v1",
+        "https://api.sora-test.invalid/v\n1",
+    ):
+        result = bare_cli("status", "video_1", "--base-url", url, "--api-key", TEST_KEY)
+        assert result.exit_code == 2, (url, result.stderr)
+        assert "base URL" in result.stderr
