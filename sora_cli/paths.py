@@ -39,6 +39,15 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create a directory readable only by the user (it holds keys and the journal)."""
+    """Create a directory readable only by the user (it holds keys and the journal); one
+    that exists, is ours and is open to others (0755, from a umask or `mkdir`) is
+    tightened to 0700 as well, since the 0600 files in it say nothing of new files."""
     if not path.exists():
         path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        return
+    try:
+        info = path.stat()
+        if path.is_dir() and info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(0o700)
+    except (OSError, AttributeError):  # not ours to change, or no uids (Windows): leave it
+        pass

@@ -1,0 +1,45 @@
+"""What sora leaves on this machine: the key stays out of other programs' environments,
+and its own directory is private."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TEST_KEY, Cli
+
+
+def test_open_does_not_hand_the_key_to_the_player(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if sys.platform == "win32":
+        pytest.skip("uses os.startfile on Windows")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    dump = tmp_path / "player-env.txt"
+    for name in ("xdg-open", "open"):
+        tool = bin_dir / name
+        tool.write_text(f'#!/bin/sh\nenv > "{dump}.tmp" && mv "{dump}.tmp" "{dump}"\n')
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("SOME_OTHER_NAME", TEST_KEY)  # the key under another name, too
+    result = cli("generate", "a cat", "--open")
+    assert result.exit_code == 0, result.stderr
+    deadline = time.monotonic() + 10
+    while not dump.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    seen = dump.read_text()
+    assert "PATH=" in seen  # the player did get an environment
+    assert TEST_KEY not in seen and "SORA_API_KEY" not in seen
+
+
+def test_an_existing_sora_home_open_to_others_is_made_private(cli: Cli, sora_home: Path) -> None:
+    sora_home.mkdir(mode=0o755)
+    sora_home.chmod(0o755)
+    assert cli("generate", "a cat", "--no-wait").exit_code == 0
+    assert stat.S_IMODE(sora_home.stat().st_mode) == 0o700
