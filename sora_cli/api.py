@@ -16,6 +16,7 @@ from sora_cli.safe_text import printable
 
 CREATE_WHAT = "the API (create)"
 STATUS_WHAT = "the API (status)"
+LIST_WHAT = "the API (list)"
 AMBIGUOUS_HINT = (
     "the request may have reached the API, so a task may exist and be charged when it "
     "completes; it was not retried to avoid paying twice. Check your provider's dashboard "
@@ -111,6 +112,18 @@ def created_task(response: Response) -> Task:
         raise
 
 
+def tasks_of_list(data: Any) -> list[Task]:
+    """The readable tasks of a list answer (`{"data": [...]}`); others are skipped."""
+    items = data.get("data") if isinstance(data, dict) else None
+    tasks = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            tasks.append(Task.from_json(item))
+        except errors.BadContent:
+            continue
+    return tasks
+
+
 def task_path(task_id: str, suffix: str = "") -> str:
     """`videos/<id>` with the id escaped: server ids are never trusted as paths. An id that
     escaping cannot keep in its segment (`..`) is refused, whoever gave it."""
@@ -143,6 +156,13 @@ class VideosApi:
         """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
         return Polled.from_response(self.core.request("GET", task_path(task_id), what=STATUS_WHAT))
 
+    def list_recent(self) -> list[Task]:
+        """GET /videos (OpenAI's list, newest first): the last 100 tasks of the account."""
+        response = self.core.request(
+            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
+        )
+        return tasks_of_list(response.data)
+
     def content_url(self, task: Task) -> str:
         """The status `url` (full URL or path) or the documented content route."""
         if task.url:
@@ -166,6 +186,13 @@ class AsyncVideosApi:
         except errors.NetworkError as exc:
             explain_create_failure(exc)
             raise
+
+    async def list_recent(self) -> list[Task]:
+        """Like `VideosApi.list_recent`."""
+        response = await self.core.request(
+            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
+        )
+        return tasks_of_list(response.data)
 
     async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
         """Like `VideosApi.retrieve`."""

@@ -55,6 +55,12 @@ JOURNAL_BUSY_TIMEOUT_MS = 10_000  # several sora processes may write at once (WA
 # on each poll: a short wait there, so a journal locked for long does not slow the polling.
 JOURNAL_RETRY_BUSY_MS = 200
 
+# An `intent` row younger than this may be a create still in flight in another process
+# (connect + upload + answer stay well inside it); an older one was left by a killed run.
+INTENT_IN_FLIGHT_FOR = 300.0
+# How far the API's clock may trail ours when matching a lost create to a listed task.
+CLOCK_SKEW_ALLOWED = 300.0
+
 # --- sync API stream (reference/laozhang-sync-api.txt) ---
 # The stream may stay silent while the task waits in the queue ("depends on peak hours"), and
 # a read timeout there loses a video already paid for, so this is far above READ_TIMEOUT.

@@ -66,10 +66,53 @@ class CreateIntent:
     def __init__(self, journal: Journal, row: JobRecord):
         self.journal = journal
         self.row = row
+        self.earlier: JobRecord | None = None  # an unanswered create of the same request
+
+    @property
+    def key(self) -> str | None:
+        """The Idempotency-Key to send (an earlier unanswered create's, if there is one)."""
+        return self.row.idempotency_key
 
     def begin(self) -> None:
-        """Record the intent: from here on a kill leaves a trace."""
+        """Record the intent: from here on a kill leaves a trace.
+
+        A create of the same request whose answer never came (outside a batch, which
+        keeps its own keys) lends its row and its Idempotency-Key: a server that honours
+        the header then returns that task instead of charging a second one."""
+        if self.row.batch_id is None:
+            self.earlier = self.journal.unanswered_like(
+                self.row, intent_before=time.time() - constants.INTENT_IN_FLIGHT_FOR
+            )
+            if self.earlier is not None:
+                self.row.id = self.earlier.id
+                self.row.idempotency_key = self.earlier.idempotency_key
         self.journal.record(self.row)
+
+    def recover(
+        self, api: VideosApi, *, can_list: bool, notice: Callable[[str], None]
+    ) -> Task | None:
+        """After an unanswered earlier create: its task, found in the API's list of tasks
+        where the API has one; else None (the create is sent again, with the same key)."""
+        if self.earlier is None:
+            return None
+        if can_list:
+            try:
+                found = lost_task_among(api.list_recent(), self.earlier, self.journal)
+            except errors.SoraError:
+                found = None  # the list is a courtesy: the create below still works
+            if found is not None:
+                notice(
+                    f"an earlier run's create of this prompt went unanswered "
+                    f"({self.earlier.id}); the API lists it as task {found.id}: using it, "
+                    "nothing new is paid"
+                )
+                return found
+        notice(
+            f"an earlier run's create of this prompt went unanswered ({self.earlier.id}); "
+            "sending it again with the same Idempotency-Key (a server that honours it "
+            "returns that task; one that ignores it charges a second one)"
+        )
+        return None
 
     def created(self, task: Task) -> JobRecord:
         """The API answered with a task: its row (the intent's, with the answer's news)
@@ -104,6 +147,25 @@ class CreateIntent:
             self.row.id = known_id
         self.row.kind, self.row.status, self.row.error = UNKNOWN_KIND, "unknown", message
         self.journal.record(self.row)
+
+
+def lost_task_among(tasks: list[Task], row: JobRecord, journal: Journal) -> Task | None:
+    """The task an unanswered create made, among the API's recent tasks: the same prompt,
+    model, size and seconds, created after the request left (give or take the clocks'
+    difference), and not already some journal row's. The oldest such task wins."""
+    earliest = row.created_at - constants.CLOCK_SKEW_ALLOWED
+    matches = [
+        task
+        for task in tasks
+        if task.prompt == row.prompt
+        and (task.model or row.model) == row.model
+        and (task.size or row.size) == row.size
+        and str(task.seconds or row.seconds) == str(row.seconds)
+        and (task.created_at is None or task.created_at >= earliest)
+        and journal.get(task.id) is None
+    ]
+    matches.sort(key=lambda task: task.created_at or 0)
+    return matches[0] if matches else None
 
 
 def explain_lost_create(exc: BaseException, row_id: str) -> BaseException:
@@ -150,6 +212,7 @@ def intent_row(
         created_at=time.time(),
         batch_id=batch_id,
         batch_key=batch_key,
+        idempotency_key=idempotency_key,
     )
 
 

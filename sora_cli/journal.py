@@ -90,6 +90,9 @@ class JobRecord:
     batch_id: str | None = None
     batch_key: str | None = None
     usage: str | None = None  # the sync API's final `usage` chunk, as JSON
+    # The create call's Idempotency-Key, whole: a create sent again after an unanswered one
+    # reuses it, so a server that honours the header returns the first task.
+    idempotency_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `--json` output (`usage` as the object it was)."""
@@ -320,6 +323,22 @@ class Journal:
     def delete(self, job_id: str) -> None:
         """Remove a row (a create intent replaced by the real task)."""
         self._apply(_Write("delete", job_id))
+
+    def unanswered_like(self, row: JobRecord, *, intent_before: float) -> JobRecord | None:
+        """The newest earlier create of the same request (same server, prompt and shape,
+        not in a batch) whose answer never came: `unknown`, or an `intent` left by a
+        process killed before `intent_before` (a newer one may still be in flight)."""
+        with self._guard("read"):
+            found = self._db.execute(
+                "SELECT * FROM jobs WHERE id LIKE 'unknown-%' AND batch_id IS NULL "
+                "AND idempotency_key IS NOT NULL AND id != ? "
+                "AND (kind = 'unknown' OR (kind = 'intent' AND created_at < ?)) "
+                "AND base_url IS ? AND profile IS ? AND prompt IS ? AND model IS ? "
+                "AND size IS ? AND seconds IS ? ORDER BY created_at DESC LIMIT 1",
+                (row.id, intent_before, row.base_url, row.profile, row.prompt, row.model,
+                 row.size, row.seconds),
+            ).fetchone()
+        return _to_record(found) if found else None
 
     def for_batch(self, batch_id: str) -> list[JobRecord]:
         """Every row of one batch, oldest first."""

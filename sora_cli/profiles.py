@@ -49,6 +49,9 @@ class Profile:
     extra_models: frozenset[str] = field(default_factory=frozenset)
     # Sync API (`sora stream`): the model name encodes the shape, as (size, seconds, model).
     sync_models: tuple[tuple[str, int, str], ...] = ()
+    # `GET /videos` lists the account's tasks (OpenAI's spec): a create whose answer never
+    # came can be found there before it is sent again.
+    lists_tasks: bool = False
 
     def check_model(self, model: str) -> str:
         """Return `model` if this profile allows it, else raise a usage error."""
@@ -151,6 +154,7 @@ OPENAI = Profile(
         PriceRule(models=frozenset({"sora-2-pro"}), per_second=0.50),
     ),
     extra_models=frozenset({"sora-2-2025-10-06", "sora-2-pro-2025-10-06", "sora-2-2025-12-08"}),
+    lists_tasks=True,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (LAOZHANG, OPENAI)}

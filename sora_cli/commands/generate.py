@@ -176,7 +176,9 @@ def run_generate(
         )
         intent.begin()
         try:
-            task = api.create(CreateRequest(prompt, model, size, seconds, upload, key))
+            task = intent.recover(
+                api, can_list=profile.lists_tasks, notice=rt.console.warn
+            ) or api.create(CreateRequest(prompt, model, size, seconds, upload, intent.key))
         except (SoraError, KeyboardInterrupt) as exc:
             intent.failed(exc)
             shown = explain_lost_create(exc, intent.row.id)
