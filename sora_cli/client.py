@@ -336,6 +336,8 @@ class HttpCore(_CoreBase):
                 request = build()
                 bound = self._request_bound(request)
                 response = self._client.send(request, stream=True)
+                if bound is None and read_body:  # a JSON answer, not a trickle: read in time
+                    bound = time.monotonic() + constants.READ_TIMEOUT
                 with hang_up_at(bound, response):
                     if response.status_code in policy.statuses:
                         raise RetryableStatus(response, read_capped(response))

@@ -3,8 +3,11 @@ happens at the deadline, not a poll interval before it."""
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -45,3 +48,69 @@ def test_a_timeout_shorter_than_the_poll_interval_polls_at_the_deadline(
     (said,) = [line for line in result.stderr.splitlines() if "keeps running" in line]
     waited = float(said.split(" after ")[1].split(" s")[0])
     assert 1.5 <= waited <= took  # the real time waited, never more than it was
+
+
+class _Trickler(BaseHTTPRequestHandler):
+    """A server that creates tasks at once, then answers each poll a byte at a time."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _send(self, body: bytes, gap: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for i in range(len(body)):
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(gap)
+        except OSError:
+            pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._send(json.dumps({"id": "video_trickle", "status": "queued"}).encode(), 0)
+
+    def do_GET(self) -> None:
+        body = json.dumps({"id": "video_trickle", "status": "in_progress", "progress": 5})
+        self._send(body.encode(), 0.25)
+
+
+@pytest.fixture
+def trickler(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SORA_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_status_body_trickled_byte_by_byte_cannot_hold_the_wait(
+    bare_cli: Cli, trickler: ThreadingHTTPServer
+) -> None:
+    started = time.monotonic()
+    result = bare_cli("generate", "a cat", "--timeout", "1", "--poll-interval", "1")
+    took = time.monotonic() - started
+    assert result.exit_code == 6, result.stderr
+    assert took < 1 + 2 + 2
+    assert result.stdout.strip() == "video_trickle"
+
+
+def test_a_json_answer_trickled_past_the_read_timeout_is_cut_off(
+    bare_cli: Cli, trickler: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sora_cli import constants
+
+    monkeypatch.setattr(constants, "READ_TIMEOUT", 1.0)  # no --watch: no deadline of its own
+    monkeypatch.setattr(constants, "RETRY_ATTEMPTS", 2)
+    started = time.monotonic()
+    result = bare_cli("status", "video_trickle")
+    assert result.exit_code == 8, result.stderr
+    assert time.monotonic() - started < 2 * 1.0 + 2
