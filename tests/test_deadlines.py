@@ -114,3 +114,14 @@ def test_a_json_answer_trickled_past_the_read_timeout_is_cut_off(
     result = bare_cli("status", "video_trickle")
     assert result.exit_code == 8, result.stderr
     assert time.monotonic() - started < 2 * 1.0 + 2
+
+
+def test_the_first_look_of_a_watch_is_part_of_the_wait(
+    bare_cli: Cli, trickler: ThreadingHTTPServer
+) -> None:
+    for args in (("status", "video_trickle", "--watch"), ("download", "video_trickle", "--wait")):
+        started = time.monotonic()
+        result = bare_cli(*args, "--timeout", "1", "--poll-interval", "1")
+        assert result.exit_code == 6, (args, result.stderr)
+        assert time.monotonic() - started < 1 + 2 + 2
+        assert "video_trickle" in result.stderr

@@ -22,16 +22,21 @@ def wait_with_display(
     rt: Runtime, api: VideosApi, journal: Journal, task_id: str, first: Polled | None = None
 ) -> Task:
     """Poll until the task ends, showing progress on stderr."""
+    import time
+
     from sora_cli.jobs import WaitCallbacks, wait_for_task
 
     display = rt.console.task_display(task_id)
+    timeout = rt.settings.timeout
+    if rt.wait_deadline is not None:  # the wait began with a first look: what is left of it
+        timeout = max(0.0, rt.wait_deadline - time.monotonic())
     try:
         return wait_for_task(
             api,
             journal,
             task_id,
             poll_interval=rt.settings.poll_interval,
-            timeout=rt.settings.timeout,
+            timeout=timeout,
             callbacks=WaitCallbacks(on_update=display.update, on_warning=rt.console.warn),
             first=first,
         )
@@ -127,15 +132,28 @@ def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[
         raise
 
 
-def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: str) -> Polled:
-    """One status look; a 404 for a task the journal knows is explained (expired or not)."""
+def retrieve_explained(
+    rt: Runtime, api: VideosApi, journal: Journal, task_id: str, *, waiting: bool = False
+) -> Polled:
+    """One status look; a 404 for a task the journal knows is explained (expired or not).
+    `waiting`: the look is the first of a wait, and --timeout bounds it too."""
     import time
 
-    from sora_cli.errors import ApiNotFound, NotFound
-    from sora_cli.jobs import journal_changes
+    from sora_cli.errors import ApiNotFound, NetworkError, NotFinished, NotFound
+    from sora_cli.jobs import journal_changes, resume_command
 
+    if waiting:
+        api.core.deadline = rt.start_wait_clock()
     try:
         polled = api.retrieve(task_id)
+    except NetworkError as exc:
+        if waiting and time.monotonic() >= rt.start_wait_clock():
+            raise NotFinished(
+                f"no answer about task {task_id} within {rt.settings.timeout:g} s",
+                hint=f"try again later: {resume_command(task_id)}",
+                task_id=task_id,
+            ) from exc
+        raise
     except ApiNotFound as exc:
         record = journal.get(task_id)
         if record and record.expires_at and record.expires_at <= time.time():
@@ -149,6 +167,8 @@ def retrieve_explained(rt: Runtime, api: VideosApi, journal: Journal, task_id: s
         if record is None:
             exc.hint = "check the id (`sora list` shows the tasks this machine created)"
         raise
+    finally:
+        api.core.deadline = None
     task = polled.task
     if journal.get(task_id) is None:  # made elsewhere: the journal learns it from the API
         from sora_cli.jobs import record_for
