@@ -11,18 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sora_cli.emulator import Emulator, EmulatorConfig
 from tests.helpers import TEST_KEY, Cli, requests_for
-
-
-@pytest.fixture
-def slow_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    """The CLI against an emulator whose tasks take 30 s (a wait always times out)."""
-    server = Emulator(EmulatorConfig(port=0, queue_seconds=0.05, gen_seconds=30)).start()
-    monkeypatch.setenv("SORA_BASE_URL", server.base_url)
-    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
-    yield Cli(server)
-    server.stop()
 
 
 def test_a_status_body_that_stalls_cannot_hold_the_wait_past_the_timeout(cli: Cli) -> None:

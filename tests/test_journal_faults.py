@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from sora_cli import api, constants
-from sora_cli.emulator import Emulator, EmulatorConfig
 from tests.helpers import TEST_KEY, Cli, journal_rows
 
 
@@ -89,16 +88,6 @@ def test_a_journal_locked_for_the_whole_run_still_gives_the_id_and_it_can_be_res
     resumed = cli("download", task_id, "--wait")
     assert resumed.exit_code == 0, resumed.stderr
     assert Path(resumed.stdout.strip()).exists()
-
-
-@pytest.fixture
-def slow_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    """The CLI against an emulator whose tasks take 30 s (a wait always times out)."""
-    server = Emulator(EmulatorConfig(port=0, queue_seconds=0.05, gen_seconds=30)).start()
-    monkeypatch.setenv("SORA_BASE_URL", server.base_url)
-    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
-    yield Cli(server)
-    server.stop()
 
 
 def test_a_journal_locked_at_a_timeout_still_prints_the_id_not_exit_1(
