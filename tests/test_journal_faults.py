@@ -174,3 +174,23 @@ def test_a_base_url_with_a_tab_is_exit_2(bare_cli: Cli) -> None:
         result = bare_cli("status", "video_1", "--base-url", url, "--api-key", TEST_KEY)
         assert result.exit_code == 2, (url, result.stderr)
         assert "base URL" in result.stderr
+
+
+def test_a_journal_that_cannot_be_opened_at_the_end_does_not_hide_the_id(
+    slow_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sora_cli import journal
+
+    opened = [0]
+    real_open = journal.Journal._open
+
+    def open_once(self: journal.Journal, path: Path) -> None:
+        opened[0] += 1
+        if opened[0] > 1:  # the journal breaks while the task is waited for
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        real_open(self, path)
+
+    monkeypatch.setattr(journal.Journal, "_open", open_once)
+    result = slow_cli("generate", "a cat", "--timeout", "1", "--poll-interval", "1", "--json")
+    assert result.exit_code == 6, result.stderr
+    assert '"id": "video_' in result.stdout

@@ -116,7 +116,7 @@ def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[
 
     The exit code says what went wrong. Not with `-o -`, where stdout is the video.
     """
-    from sora_cli.errors import SoraError
+    from sora_cli.errors import JournalError, SoraError
     from sora_cli.outputs import STDOUT
 
     try:
@@ -126,8 +126,12 @@ def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[
             if not rt.json:
                 rt.console.result(exc.task_id)
             else:
-                with rt.journal() as journal:
-                    record = journal.get(exc.task_id)
+                record = None
+                try:
+                    with rt.journal() as journal:
+                        record = journal.get(exc.task_id)
+                except JournalError:
+                    pass  # a journal that cannot be read must not hide the id
                 rt.console.result_json(record.to_json() if record else {"id": exc.task_id})
         raise
 
