@@ -212,14 +212,17 @@ class Journal:
         self._pending.append(write)
         self.flush()
 
-    def flush(self) -> bool:
-        """Write what is held back, in order; True when nothing is left."""
-        retrying = self._warned  # after one failure, don't block each poll for long
+    def flush(self, *, patient: bool = False) -> bool:
+        """Write what is held back, in order; True when nothing is left. After a failure,
+        only a short wait for the lock (each poll retries), unless `patient` (the last try)."""
+        short = self._warned and not patient
         while self._pending:
             try:
-                with self._busy_timeout(constants.JOURNAL_RETRY_BUSY_MS if retrying else None):
+                with self._busy_timeout(constants.JOURNAL_RETRY_BUSY_MS if short else None):
                     self._run(self._pending[0])
-            except JournalError as exc:
+            except (JournalError, sqlite3.Error) as exc:
+                if isinstance(exc, sqlite3.Error):
+                    exc = journal_error(self.path, "write", exc)
                 if not self._warned:
                     self._warned = True
                     self._warn(f"{exc.message}; sora goes on and writes it later. {self._note()}")
@@ -277,7 +280,7 @@ class Journal:
     def close(self) -> None:
         """Close the connection, after a last try at any held-back write."""
         try:
-            if self._pending and not self.flush():
+            if self._pending and not self.flush(patient=True):
                 self._warn(
                     f"the job journal {self.path} could not be written; {self._note()}".rstrip()
                 )
