@@ -120,3 +120,14 @@ def test_every_fragment_of_eight_characters_or_more_is_redacted() -> None:
     assert scrub_secrets("an ordinary sentence about sk-test and DO-NOT") == (
         "an ordinary sentence about sk-test and DO-NOT"
     )
+
+
+def test_the_sync_streams_server_text_is_one_clean_line() -> None:
+    from sora_cli.sse import SyncStreamDecoder
+
+    decoder = SyncStreamDecoder()
+    decoder.feed(json.dumps({"id": "chatcmpl-1\x1b[2J", "model": "sora\nx", "choices": []}))
+    update = decoder.feed(json.dumps({"error": {"message": "bad\nsora: saved /etc/shadow\x1b[2J"}}))
+    (event,) = update.events
+    for text in (event.text, decoder.completion_id or "", decoder.model or ""):
+        assert "\n" not in text and "\x1b" not in text
