@@ -43,3 +43,16 @@ def test_an_existing_sora_home_open_to_others_is_made_private(cli: Cli, sora_hom
     sora_home.chmod(0o755)
     assert cli("generate", "a cat", "--no-wait").exit_code == 0
     assert stat.S_IMODE(sora_home.stat().st_mode) == 0o700
+
+
+def test_a_sora_home_shared_with_other_files_is_left_alone_with_a_warning(
+    cli: Cli, sora_home: Path
+) -> None:
+    sora_home.mkdir(mode=0o755)
+    sora_home.chmod(0o755)
+    (sora_home / "notes.txt").write_text("someone else's")  # e.g. SORA_HOME=$HOME
+    assert cli("generate", "a cat", "--no-wait").exit_code == 0
+    assert stat.S_IMODE(sora_home.stat().st_mode) == 0o755
+    result = cli("list")  # the journal is there now: every run says so
+    assert result.exit_code == 0
+    assert f"{sora_home} holds sora's files but is open to other users" in result.stderr
