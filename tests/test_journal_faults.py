@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sora_cli import api, constants
+from sora_cli import api, constants, errors
 from tests.helpers import TEST_KEY, Cli, journal_rows
 
 
@@ -194,3 +194,32 @@ def test_a_journal_that_cannot_be_opened_at_the_end_does_not_hide_the_id(
     result = slow_cli("generate", "a cat", "--timeout", "1", "--poll-interval", "1", "--json")
     assert result.exit_code == 6, result.stderr
     assert '"id": "video_' in result.stdout
+
+
+def test_a_full_disk_under_the_journal_after_the_create_loses_nothing(
+    cli: Cli, sora_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sora_cli import journal
+
+    create = api.VideosApi.create
+    full = [False]
+
+    def create_then_fill(self: api.VideosApi, request: Any) -> Any:
+        task = create(self, request)
+        full[0] = True
+        return task
+
+    real_run = journal.Journal._run
+
+    def run(self: journal.Journal, write: Any) -> None:
+        if full[0]:
+            raise errors.JournalError("cannot write the job journal: database or disk is full")
+        real_run(self, write)
+
+    monkeypatch.setattr(api.VideosApi, "create", create_then_fill)
+    monkeypatch.setattr(journal.Journal, "_run", run)
+    result = cli("generate", "a cat", "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    task_id = result.stdout.strip()
+    assert task_id.startswith("video_") and "disk is full" in result.stderr
+    assert f"sora download {task_id} --wait" in result.stderr
