@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import TEST_KEY, Cli
+from tests.helpers import TEST_KEY, Cli, install_fake_player
 
 
 def test_open_does_not_hand_the_key_to_the_player(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if sys.platform == "win32":
-        pytest.skip("uses os.startfile on Windows")
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     dump = tmp_path / "player-env.txt"
-    for name in ("xdg-open", "open"):
-        tool = bin_dir / name
-        tool.write_text(f'#!/bin/sh\nenv > "{dump}.tmp" && mv "{dump}.tmp" "{dump}"\n')
-        tool.chmod(0o755)
+    install_fake_player(bin_dir, f'env > "{dump}.tmp" && mv "{dump}.tmp" "{dump}"')
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("SOME_OTHER_NAME", TEST_KEY)  # the key under another name, too
     result = cli("generate", "a cat", "--open")
