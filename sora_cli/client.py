@@ -500,11 +500,25 @@ class AsyncHttpCore(_CoreBase):
                         await asyncio.sleep(gate.remaining())
                     request = self._client.build_request(method, url, **kwargs)
                     response = await self._client.send(request, stream=True)
-                    body = await aread_capped(response)
+                    body = await _read_in_time(response)
                     if response.status_code in policy.statuses:
                         raise RetryableStatus(response, body)
                     return self._decode(response, body, what)
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+
+async def _read_in_time(response: httpx.Response) -> bytes:
+    """A JSON body, whole within the read timeout of its headers: a server trickling a
+    byte at a time is cut off and retried like a dropped connection."""
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(aread_capped(response), constants.READ_TIMEOUT)
+    except TimeoutError:
+        await response.aclose()
+        raise httpx.ReadTimeout(
+            "the answer did not arrive in time", request=response.request
+        ) from None
 
 
 _STAMINA_QUIET: list[bool] = []

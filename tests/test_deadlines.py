@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,18 @@ def test_the_first_look_of_a_watch_is_part_of_the_wait(
         assert result.exit_code == 6, (args, result.stderr)
         assert time.monotonic() - started < 1 + 2 + 2
         assert "video_trickle" in result.stderr
+
+
+def test_a_batch_poll_trickled_past_the_read_timeout_is_cut_off(
+    bare_cli: Cli, trickler: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sora_cli import constants
+
+    monkeypatch.setattr(constants, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(constants, "RETRY_ATTEMPTS", 2)
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("a cat\n")
+    started = time.monotonic()
+    result = bare_cli("batch", str(prompts), "-O", str(tmp_path), "-q", "--timeout", "30")
+    assert result.exit_code == 8, result.stderr
+    assert time.monotonic() - started < 10  # not 15 s a poll, for 30 s
