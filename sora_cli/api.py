@@ -18,10 +18,12 @@ from sora_cli.client import (
     Response,
     RetryPolicy,
 )
-from sora_cli.models import Task
+from sora_cli.models import Task, id_problem
+from sora_cli.safe_text import printable
 
 CREATE_WHAT = "the API (create)"
 STATUS_WHAT = "the API (status)"
+LIST_WHAT = "the API (list)"
 AMBIGUOUS_HINT = (
     "the request may have reached the API, so a task may exist and be charged when it "
     "completes; it was not retried to avoid paying twice. Check your provider's dashboard "
@@ -119,7 +121,9 @@ def may_have_reached_server(exc: errors.NetworkError) -> bool:
     if isinstance(exc, errors.ServerError):
         return exc.status_code != 503  # 503: the service refused the request
     cause = exc.__cause__
-    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    # A refused tunnel (the proxy said no to CONNECT) never reached the API either.
+    never_sent = httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    return not isinstance(cause, never_sent)
 
 
 def explain_create_failure(exc: errors.NetworkError) -> None:
@@ -179,13 +183,32 @@ def created_task(response: Response) -> Task:
         exc.task_may_exist = True
         data = response.data
         task_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(task_id, str) and task_id:
+        if isinstance(task_id, str) and task_id and not id_problem(task_id):
             exc.task_id = task_id
         raise
 
 
+def tasks_of_list(data: Any) -> list[Task]:
+    """The readable tasks of a list answer (`{"data": [...]}`); others are skipped."""
+    items = data.get("data") if isinstance(data, dict) else None
+    tasks = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            tasks.append(Task.from_json(item))
+        except errors.BadContent:
+            continue
+    return tasks
+
+
 def task_path(task_id: str, suffix: str = "") -> str:
-    """`videos/<id>` with the id escaped: server ids are never trusted as paths."""
+    """`videos/<id>` with the id escaped: server ids are never trusted as paths. An id that
+    escaping cannot keep in its segment (`..`) is refused, whoever gave it."""
+    problem = id_problem(task_id)
+    if problem:
+        raise errors.UsageError(
+            f"task id {printable(task_id)[:80]!r} cannot be used: it {problem}",
+            hint="`sora list` shows the ids of the tasks this machine created",
+        )
     return f"videos/{quote(task_id, safe='')}{suffix}"
 
 
@@ -218,6 +241,13 @@ class VideosApi:
     def retrieve(self, task_id: str) -> Polled:
         """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
         return Polled.from_response(self.core.request("GET", task_path(task_id), what=STATUS_WHAT))
+
+    def list_recent(self) -> list[Task]:
+        """GET /videos (OpenAI's list, newest first): the last 100 tasks of the account."""
+        response = self.core.request(
+            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
+        )
+        return tasks_of_list(response.data)
 
     def content_url(self, task: Task) -> str:
         """The status `url` (full URL or path) or the documented content route."""
@@ -266,6 +296,13 @@ class AsyncVideosApi:
         except errors.NetworkError as exc:
             explain_create_failure(exc)
             raise
+
+    async def list_recent(self) -> list[Task]:
+        """Like `VideosApi.list_recent`."""
+        response = await self.core.request(
+            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
+        )
+        return tasks_of_list(response.data)
 
     async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
         """Like `VideosApi.retrieve`."""

@@ -35,6 +35,7 @@ from sora_cli.jobs import (
     WaitCallbacks,
     intent_id,
     intent_row,
+    lost_task_among,
 )
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
@@ -446,7 +447,9 @@ class BatchRunner:
         derives from it), so a server that honours keys does not charge it twice: today's
         key, or the one sora used before the server was part of it."""
         legacy = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{self.batch_id}:{line.key}"))
-        earlier = next((k for k in (key, legacy) if intent_id(k) == known.id), None)
+        earlier = known.idempotency_key or next(
+            (k for k in (key, legacy) if intent_id(k) == known.id), None
+        )
         if earlier is not None:
             self.observer.notice(
                 f"line {line.number}: an earlier run may have created its task without "
@@ -460,10 +463,32 @@ class BatchRunner:
         )
         return key
 
+    async def _listed(self, line: BatchLine, known: JobRecord) -> str | None:
+        """Where the API lists tasks: the task an earlier, unanswered create of `line` made,
+        re-attached (nothing is created); None when it is not found."""
+        if not self.profile.lists_tasks:
+            return None
+        try:
+            found = lost_task_among(await self.api.list_recent(), known, self.journal)
+        except errors.SoraError:
+            return None  # the list is a courtesy: the create with the same key still works
+        if found is None:
+            return None
+        CreateIntent(self.journal, known).created(found)
+        self.observer.notice(
+            f"line {line.number}: an earlier run's create went unanswered; the API lists its "
+            f"task {found.id}: re-attached"
+        )
+        self.observer.created(line, found.id, True)
+        return found.id
+
     async def _create(self, line: BatchLine, known: JobRecord | None, shared: _Shared) -> str:
         attempt = self.state.failures.get(line.key, 0)
         key = idempotency_key(self.server, self.batch_id, line.key, attempt)
         if known is not None and known.kind in (INTENT_KIND, UNKNOWN_KIND):
+            found = await self._listed(line, known)
+            if found is not None:
+                return found
             key = self._resend_key(line, known, key)
         image = None
         if line.image:

@@ -102,7 +102,7 @@ class BatchDisplay:
         if self.json_lines:
             self.console.result_json_line(result.to_json())
         elif result.outcome == "completed" and result.file:
-            self.console.result(result.file)
+            self.console.result_path(result.file)
         detail = result.file if result.outcome == "completed" else result.error
         message = (
             f"line {result.line.number}: {result.outcome}"

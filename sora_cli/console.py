@@ -2,7 +2,8 @@
 
 stdout carries only results (a path, an id, JSON); everything else goes to stderr. Every
 string written passes through `scrub_secrets`, so a key that slipped into a message never
-shows. Text from users or the server (prompts, file names, task ids, error text) reaches rich
+shows, and through `printable_lines`, so no escape sequence reaches the terminal. Text
+from users or the server (prompts, file names, task ids, error text) reaches rich
 only as `rich.text.Text` or through `literal_text_column`, never as markup: a prompt holding
 `[/]` must neither crash a table nor restyle a bar.
 """
@@ -16,30 +17,16 @@ import time
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from sora_cli import constants
+from sora_cli.safe_text import REDACTED as REDACTED
+from sora_cli.safe_text import printable, printable_lines, quoted_path
+from sora_cli.safe_text import register_secret as register_secret
+from sora_cli.safe_text import scrub_secrets as scrub_secrets
 
 if TYPE_CHECKING:
     from rich.console import Console as RichConsole
     from rich.progress import Progress, ProgressColumn, TextColumn
 
     from sora_cli.models import Task
-
-_SECRETS: set[str] = set()
-REDACTED = "[redacted]"
-
-
-def register_secret(secret: str | None) -> None:
-    """Remember a value that must never be printed."""
-    if secret and len(secret) >= 4:
-        _SECRETS.add(secret)
-
-
-def scrub_secrets(text: str) -> str:
-    """Replace every registered secret in `text` (config_keys.redact masks one key for display)."""
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
 
 # The old name, kept until every caller says scrub_secrets.
 redact = scrub_secrets
@@ -269,7 +256,7 @@ class Console:
 
     def result(self, text: str) -> None:
         """One result line on stdout."""
-        line = scrub_secrets(text)
+        line = printable_lines(scrub_secrets(text))
         if self._rich is not None and self.live_active and _same_terminal(self.stdout, self.stderr):
             # Written straight to the terminal, the line would be erased by the live
             # display's next refresh (it moves the cursor up over its own lines). With both
@@ -280,6 +267,10 @@ class Console:
             return
         self.stdout.write(line + "\n")
         self.stdout.flush()
+
+    def result_path(self, path: str) -> None:
+        """A saved file's path on stdout: one line whatever its name holds."""
+        self.result(quoted_path(path))
 
     def result_json(self, data: Any) -> None:
         """One JSON document on stdout."""
@@ -297,7 +288,7 @@ class Console:
     # -- messages (stderr) --
 
     def _err(self, text: str) -> None:
-        line = scrub_secrets(text)
+        line = printable_lines(scrub_secrets(text))
         if self._rich is not None and self.live_active:
             # Written straight to the stream, the line would land on the bar's last frame
             # and be half erased by the next refresh; rich prints it above the live bar.
@@ -370,7 +361,7 @@ class Console:
             return
         self.result("\t".join(columns))
         for row in rows:
-            self.result("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+            self.result("\t".join(printable(cell) for cell in row))
 
 
 # A column that gives way keeps at least this many characters (or its header's width).
@@ -391,7 +382,7 @@ def _fitted_table(
     from rich.text import Text
 
     # Cells hold prompts, paths and server text: Text, so `[/]` is not markup.
-    cells = [[Text(scrub_secrets(cell)) for cell in row] for row in rows]
+    cells = [[Text(printable(scrub_secrets(cell))) for cell in row] for row in rows]
     widths = {
         name: max([len(name), *(row[i].cell_len for row in cells)])
         for i, name in enumerate(columns)

@@ -102,6 +102,12 @@ JOB_RECORD = Document(
             "`sora stream`: the sync API's final token usage "
             "(`prompt_tokens`, `completion_tokens`, `total_tokens`).",
         ),
+        Field(
+            "idempotency_key",
+            (_S, _NULL),
+            "The create call's `Idempotency-Key` (sent again, unchanged, when a create "
+            "whose answer never came is repeated).",
+        ),
     ),
 )
 

@@ -84,18 +84,12 @@ def test_download_ends_with_the_same_summary(cli: Cli) -> None:
 def fake_player(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An `xdg-open`/`open` on PATH that records what it was asked to open."""
     import os
-    import sys
 
-    if sys.platform == "win32":
-        pytest.skip("uses os.startfile on Windows")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    from tests.helpers import install_fake_player
+
     record = tmp_path / "opened.txt"
-    for name in ("xdg-open", "open"):
-        tool = bin_dir / name
-        tool.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{record}"\n')
-        tool.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    install_fake_player(tmp_path / "bin", f'printf "%s" "$1" > "{record}"')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     return record
 
 

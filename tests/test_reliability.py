@@ -36,7 +36,7 @@ def test_dns_failure_is_exit_8(bare_cli: Cli, monkeypatch: pytest.MonkeyPatch) -
         "sk-dns-test-0000",
     )
     assert result.exit_code == 8
-    assert "cannot connect" in result.stderr
+    assert "cannot resolve the host name" in result.stderr
 
 
 def test_read_timeout_during_create_is_ambiguous(

@@ -167,6 +167,17 @@ class Runtime:
     console: Console
     json: bool
     _core: HttpCore | None = field(default=None, repr=False)
+    # When a wait (`--watch`, `--wait`) must be over: set by its first look at the task, so
+    # --timeout bounds that look as well as the polls after it.
+    wait_deadline: float | None = None
+
+    def start_wait_clock(self) -> float:
+        """The wait's deadline, started now if it has not been."""
+        if self.wait_deadline is None:
+            import time
+
+            self.wait_deadline = time.monotonic() + self.settings.timeout
+        return self.wait_deadline
 
     def core(self) -> HttpCore:
         """The API's HTTP core (with the key, which is required from here on)."""
@@ -202,7 +213,7 @@ class Runtime:
         """The job journal (opened per call; cheap)."""
         from sora_cli.journal import Journal
 
-        return Journal(self.settings.paths.journal_file)
+        return Journal(self.settings.paths.journal_file, warn=self.console.warn)
 
     def report_retry(self, notice: RetryNotice) -> None:
         from sora_cli import constants

@@ -94,7 +94,7 @@ def _run(
             return
     api = rt.api()
     with rt.journal() as journal:
-        polled = retrieve_explained(rt, api, journal, task_id)
+        polled = retrieve_explained(rt, api, journal, task_id, waiting=wait)
         task = polled.task
         if not task.state.is_final:
             if not wait:

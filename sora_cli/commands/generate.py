@@ -216,12 +216,14 @@ def run_generate(
                 choice.size,
                 choice.seconds,
                 upload,
-                key,
+                intent.key,
                 last_frame=end_frame,
                 extend_url=extend_url,
                 body=profile.body,
             )
-            task = api.create(request, successor=choice.entry.successor)
+            task = intent.recover(
+                api, can_list=profile.lists_tasks, notice=rt.console.warn
+            ) or api.create(request, successor=choice.entry.successor)
         except (SoraError, KeyboardInterrupt) as exc:
             intent.failed(exc)
             shown = explain_lost_create(exc, intent.row.id)
