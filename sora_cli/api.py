@@ -20,10 +20,12 @@ from sora_cli.client import (
     Response,
     RetryPolicy,
 )
-from sora_cli.models import Task
+from sora_cli.models import Task, id_problem
+from sora_cli.safe_text import printable
 
 CREATE_WHAT = "the API (create)"
 STATUS_WHAT = "the API (status)"
+LIST_WHAT = "the API (list)"
 AMBIGUOUS_HINT = (
     "the request may have reached the API, so a task may exist and be charged when it "
     "completes; it was not retried to avoid paying twice. Check your provider's dashboard "
@@ -133,7 +135,9 @@ def may_have_reached_server(exc: errors.NetworkError) -> bool:
     if isinstance(exc, errors.ServerError):
         return exc.status_code != 503  # 503: the service refused the request
     cause = exc.__cause__
-    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    # A refused tunnel (the proxy said no to CONNECT) never reached the API either.
+    never_sent = httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    return not isinstance(cause, never_sent)
 
 
 def explain_create_failure(exc: errors.NetworkError) -> None:
@@ -147,10 +151,10 @@ def unavailable_model(
     exc: errors.ApiError, model: str, catalog_successor: str | None
 ) -> errors.ModelUnavailable | None:
     """A create refused because the model is retired or not served, explained; else None."""
-    from sora_cli.http_answers import model_unavailable, successor_named
+    from sora_cli.http_answers import error_code, model_unavailable, successor_named
 
     words = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
-    if not model_unavailable(exc.status_code, words):
+    if not model_unavailable(exc.status_code, words, error_code(exc.body)):
         return None
     successor = successor_named(words) or catalog_successor
     if successor and successor != model:
@@ -160,7 +164,9 @@ def unavailable_model(
         )
     else:
         successor = None
-        hint = "choose another model: `sora models` lists them (sora config set model NAME)"
+        hint = "choose another model: `sora models --check` lists them (sora config set model NAME)"
+    if exc.status_code == 503:  # also how a key of the wrong group or billing mode fails
+        hint += "; if the model should be served, check your key's group and billing mode"
     return errors.ModelUnavailable(
         f"model {model} is not available: the API answered {exc.status_code}: {words}",
         model=model,
@@ -169,17 +175,34 @@ def unavailable_model(
     )
 
 
+def explain_create_refusal(exc: errors.ApiError, json_body: bool = False) -> None:
+    """Hints for a create refused for something other than its model: a 404 on create
+    means the base URL is wrong (no task id was involved); a 415 means the server takes
+    another body (gateways that take JSON only; moot when the body already was JSON)."""
+    if exc.status_code == 404:
+        exc.hint = "check the base URL: it usually ends in /v1 (sora doctor checks it)"
+    elif exc.status_code == 415 and not json_body:
+        exc.hint = (
+            'this server takes another body: give it a profile with body = "json" '
+            "(README, \"Which model today\")"
+        )
+
+
 @contextmanager
-def explained_create_errors(model: str, successor: str | None) -> Iterator[None]:
+def explained_create_errors(
+    model: str, successor: str | None, json_body: bool = False
+) -> Iterator[None]:
     """Around a create call: a model the server calls retired or unserved becomes
-    `ModelUnavailable` (naming `successor` when the answer names none), and a failure after
-    which a task may exist says so (it is never retried: resubmits are charged)."""
+    `ModelUnavailable` (naming `successor` when the answer names none), another refusal
+    gets its hint (`explain_create_refusal`), and a failure after which a task may exist
+    says so (it is never retried: resubmits are charged)."""
     try:
         yield
     except errors.ApiError as exc:
         gone = unavailable_model(exc, model, successor)
         if gone is not None:
             raise gone from exc
+        explain_create_refusal(exc, json_body)
         if isinstance(exc, errors.NetworkError):
             explain_create_failure(exc)
         raise
@@ -197,14 +220,38 @@ def created_task(response: Response) -> Task:
         exc.task_may_exist = True
         data = response.data
         task_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(task_id, str) and task_id:
+        if isinstance(task_id, str) and task_id and not id_problem(task_id):
             exc.task_id = task_id
         raise
 
 
+def tasks_of_list(data: Any) -> list[Task]:
+    """The readable tasks of a list answer (`{"data": [...]}`); others are skipped."""
+    items = data.get("data") if isinstance(data, dict) else None
+    tasks = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            tasks.append(Task.from_json(item))
+        except errors.BadContent:
+            continue
+    return tasks
+
+
+def id_segment(task_id: str) -> str:
+    """A task id escaped as one URL path segment: server ids are never trusted as paths.
+    An id that escaping cannot keep in its segment (`..`) is refused, whoever gave it."""
+    problem = id_problem(task_id)
+    if problem:
+        raise errors.UsageError(
+            f"task id {printable(task_id)[:80]!r} cannot be used: it {problem}",
+            hint="`sora list` shows the ids of the tasks this machine created",
+        )
+    return quote(task_id, safe="")
+
+
 def task_path(task_id: str, suffix: str = "") -> str:
-    """`videos/<id>` with the id escaped: server ids are never trusted as paths."""
-    return f"videos/{quote(task_id, safe='')}{suffix}"
+    """`videos/<id>` with the id escaped (`id_segment`)."""
+    return f"videos/{id_segment(task_id)}{suffix}"
 
 
 class VideosApi:
@@ -218,13 +265,20 @@ class VideosApi:
         refused, 429, 503); the Idempotency-Key is shared by those retries. A model the
         server calls retired or unserved is `ModelUnavailable` (naming `successor` when the
         answer names none)."""
-        with explained_create_errors(request.model, successor):
+        with explained_create_errors(request.model, successor, request.body == "json"):
             response = self.core.request("POST", "videos", **request.request_options())
             return created_task(response)
 
     def retrieve(self, task_id: str) -> Polled:
         """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
         return Polled.from_response(self.core.request("GET", task_path(task_id), what=STATUS_WHAT))
+
+    def list_recent(self) -> list[Task]:
+        """GET /videos (OpenAI's list, newest first): the last 100 tasks of the account."""
+        response = self.core.request(
+            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
+        )
+        return tasks_of_list(response.data)
 
     def content_url(self, task: Task) -> str:
         """The status `url` (full URL or path) or the documented content route."""
@@ -266,11 +320,18 @@ class AsyncVideosApi:
         self, request: CreateRequest, gate: PauseGate | None = None, successor: str | None = None
     ) -> Task:
         """Like `VideosApi.create`; `gate` shares Retry-After pauses between creates."""
-        with explained_create_errors(request.model, successor):
+        with explained_create_errors(request.model, successor, request.body == "json"):
             response = await self.core.request(
                 "POST", "videos", gate=gate, **request.request_options()
             )
             return created_task(response)
+
+    async def list_recent(self) -> list[Task]:
+        """Like `VideosApi.list_recent`."""
+        response = await self.core.request(
+            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
+        )
+        return tasks_of_list(response.data)
 
     async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
         """Like `VideosApi.retrieve`."""

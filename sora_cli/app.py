@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from typer._click.exceptions import UsageError as ClickUsageError
-from typer.core import TyperGroup
 
 from sora_cli import __version__
 from sora_cli.commands import batch as batch_cmd
@@ -16,15 +15,17 @@ from sora_cli.commands import demo as demo_cmd
 from sora_cli.commands import doctor as doctor_cmd
 from sora_cli.commands import download as download_cmd
 from sora_cli.commands import emulator as emulator_cmd
+from sora_cli.commands import gallery as gallery_cmd
 from sora_cli.commands import generate as generate_cmd
 from sora_cli.commands import list as list_cmd
 from sora_cli.commands import models as models_cmd
 from sora_cli.commands import status as status_cmd
 from sora_cli.commands import stream as stream_cmd
 from sora_cli.commands._common import DEBUG_STATE
+from sora_cli.commands._help import HELP_CONTEXT, FullSummaryGroup
 
 
-class SoraGroup(TyperGroup):
+class SoraGroup(FullSummaryGroup):
     """Root group whose `invoke` is the error boundary for every subcommand."""
 
     def make_context(
@@ -123,7 +124,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=HELP_CONTEXT,
 )
 
 
@@ -160,6 +161,7 @@ app.command("download")(download_cmd.download)
 app.command("list")(list_cmd.list_jobs)
 app.command("models")(models_cmd.models)
 app.command("batch")(batch_cmd.batch)
+app.command("gallery")(gallery_cmd.gallery)
 app.add_typer(config_cmd.app, name="config")
 app.command("emulator")(emulator_cmd.emulator)
 app.command("demo")(demo_cmd.demo)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from sora_cli import errors
 from sora_cli.api import CreateRequest, ImageUpload
+from sora_cli.batch_cost import cap_reason, committed_cost, price_of, within_cap
 from sora_cli.batch_input import BatchLine
 from sora_cli.catalog import Choice, ModelEntry, shape_for
 from sora_cli.client import HttpCore, PauseGate
@@ -37,6 +38,7 @@ from sora_cli.jobs import (
     fetch_with_fallback,
     intent_id,
     intent_row,
+    lost_task_among,
 )
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
@@ -266,9 +268,7 @@ class BatchRunner:
         )
         self.state = batch_state(self.journal, self.batch_id, self.server)
         known = self.state.known
-        for record in known.values():
-            if record.kind == "async":
-                shared.committed_cost += self._price(record.model, record.size, record.seconds)
+        shared.committed_cost += committed_cost(known, self.profile)
         self._note_elsewhere()
         tasks = [
             asyncio.create_task(self._guarded(line, known.get(line.key), shared))
@@ -322,11 +322,7 @@ class BatchRunner:
         return found
 
     def _price(self, model: str | None, size: str | None, seconds: str | int | None) -> float:
-        try:
-            price = self.profile.price(model or "", size or "", int(seconds or 0))
-        except ValueError:
-            price = None
-        return price or 0.0
+        return price_of(self.profile, model, size, seconds)
 
     async def _guarded(
         self, line: BatchLine, known: JobRecord | None, shared: _Shared
@@ -443,11 +439,11 @@ class BatchRunner:
             )
         price = self._price(line.model, line.size, line.seconds)
         cap = self.options.max_cost
-        if cap is not None and shared.committed_cost + price > cap + 1e-9:
+        if cap is not None and not within_cap(shared.committed_cost, price, cap):
             return LineResult(
                 line,
                 "skipped",
-                error=f"not created: --max-cost {cap:g} USD would be passed",
+                error=cap_reason(cap),
                 exit_code=int(ExitCode.NOT_FINISHED),  # still to do: re-run with a higher cap
             )
         shared.committed_cost += price  # reserved before awaiting, so the cap holds
@@ -458,7 +454,9 @@ class BatchRunner:
         derives from it), so a server that honours keys does not charge it twice: today's
         key, or the one sora used before the server was part of it."""
         legacy = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sora-cli:{self.batch_id}:{line.key}"))
-        earlier = next((k for k in (key, legacy) if intent_id(k) == known.id), None)
+        earlier = known.idempotency_key or next(
+            (k for k in (key, legacy) if intent_id(k) == known.id), None
+        )
         if earlier is not None:
             self.observer.notice(
                 f"line {line.number}: an earlier run may have created its task without "
@@ -472,10 +470,32 @@ class BatchRunner:
         )
         return key
 
+    async def _listed(self, line: BatchLine, known: JobRecord) -> str | None:
+        """Where the API lists tasks: the task an earlier, unanswered create of `line` made,
+        re-attached (nothing is created); None when it is not found."""
+        if not self.profile.lists_tasks:
+            return None
+        try:
+            found = lost_task_among(await self.api.list_recent(), known, self.journal)
+        except errors.SoraError:
+            return None  # the list is a courtesy: the create with the same key still works
+        if found is None:
+            return None
+        CreateIntent(self.journal, known).created(found)
+        self.observer.notice(
+            f"line {line.number}: an earlier run's create went unanswered; the API lists its "
+            f"task {found.id}: re-attached"
+        )
+        self.observer.created(line, found.id, True)
+        return found.id
+
     async def _create(self, line: BatchLine, known: JobRecord | None, shared: _Shared) -> str:
         attempt = self.state.failures.get(line.key, 0)
         key = idempotency_key(self.server, self.batch_id, line.key, attempt)
         if known is not None and known.kind in (INTENT_KIND, UNKNOWN_KIND):
+            found = await self._listed(line, known)
+            if found is not None:
+                return found
             key = self._resend_key(line, known, key)
         image = None
         if line.image:

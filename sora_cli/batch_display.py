@@ -29,37 +29,41 @@ class BatchDisplay:
         self.console = console
         self.total = total
         self.json_lines = json_lines
-        self.done = self.failed = 0
+        self.done = self.failed = self.skipped = 0
         self._running: set[int] = set()
         self._rows: dict[int, Any] = {}
         self._progress: Any = None
         if console.interactive and not console.quiet:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
             self._progress = console.live_progress(
                 TextColumn("{task.fields[label]}"),  # markup: our own text only
                 literal_text_column("{task.description}"),  # counts, or a server task id
                 BarColumn(),
-                MofNCompleteColumn(),
+                TextColumn("{task.fields[count]}"),  # our own text: `3/5` lines, or `40%`
                 TimeElapsedColumn(),
             )
             self._overall = self._progress.add_task(
-                self._summary(), total=total, label="[bold]batch[/]"
+                self._summary(), total=total, label="[bold]batch[/]", count=self._counter()
             )
 
     def _summary(self) -> str:
         running = len(self._running)
-        return f"{self.done} done · {self.failed} failed · {running} running"
+        skipped = f" · {self.skipped} skipped" if self.skipped else ""
+        return f"{self.done} done · {self.failed} failed · {running} running{skipped}"
+
+    def _counter(self) -> str:
+        """Lines ended of the lines that get a task: a skipped line was never going to run."""
+        return f"{self.done + self.failed}/{self.total - self.skipped}"
 
     def _refresh(self) -> None:
         if self._progress is not None:
             self._progress.update(
-                self._overall, description=self._summary(), completed=self.done + self.failed
+                self._overall,
+                description=self._summary(),
+                completed=self.done + self.failed,
+                total=max(1, self.total - self.skipped),
+                count=self._counter(),
             )
 
     def created(self, line: BatchLine, task_id: str, reattached: bool) -> None:
@@ -68,7 +72,7 @@ class BatchDisplay:
         verb = "re-attached to" if reattached else "created"
         if self._progress is not None:
             self._rows[line.number] = self._progress.add_task(
-                task_id, total=100, label=f"  line {line.number}"
+                task_id, total=100, label=f"  line {line.number}", count="0%"
             )
             self._refresh()
         else:
@@ -78,13 +82,17 @@ class BatchDisplay:
         """A status change of a line's task."""
         row = self._rows.get(line.number)
         if row is not None and self._progress is not None:
-            self._progress.update(row, completed=task.progress or 0)
+            self._progress.update(
+                row, completed=task.progress or 0, count=f"{task.progress or 0}%"
+            )
 
     def finished(self, result: LineResult) -> None:
         """A line ended: NDJSON or a path on stdout, a line on stderr."""
         self._running.discard(result.line.number)
         if result.outcome == "completed":
             self.done += 1
+        elif result.outcome == "skipped":
+            self.skipped += 1
         else:
             self.failed += 1
         row = self._rows.pop(result.line.number, None)
@@ -94,7 +102,7 @@ class BatchDisplay:
         if self.json_lines:
             self.console.result_json_line(result.to_json())
         elif result.outcome == "completed" and result.file:
-            self.console.result(result.file)
+            self.console.result_path(result.file)
         detail = result.file if result.outcome == "completed" else result.error
         message = (
             f"line {result.line.number}: {result.outcome}"
@@ -103,7 +111,7 @@ class BatchDisplay:
         )
         if result.outcome == "completed":
             if self._progress is None:
-                self.console.info(f"{message}  [{self.done + self.failed}/{self.total}]")
+                self.console.info(f"{message}  [{self._counter()}]")
         else:
             self.console.warn(message)
 
@@ -116,8 +124,9 @@ class BatchDisplay:
         if self._progress is not None:
             self._progress.stop()
 
-    def summary(self, summary: dict[str, object]) -> None:
-        """The closing line on stderr, and what to run next when something is missing."""
+    def summary(self, summary: dict[str, object], *, cap_hint: str | None = None) -> None:
+        """The closing line on stderr, and what to run next when something is missing;
+        `cap_hint` (`--max-cost X`) when the cap is why lines were not created."""
         words = {
             "completed": "completed",
             "failed": "failed",
@@ -140,6 +149,11 @@ class BatchDisplay:
         if summary["failed"]:
             self.console.info(
                 f"give failed lines a new task: sora batch --resume {batch_id} --retry-failed"
+            )
+        elif cap_hint:
+            self.console.info(
+                f"lines were skipped to stay within --max-cost; raise it to create them: "
+                f"sora batch --resume {batch_id} {cap_hint}"
             )
         elif summary["exit_code"]:
             self.console.info(f"re-run to finish what is missing: sora batch --resume {batch_id}")

@@ -19,11 +19,15 @@ from typing import Any
 import httpx
 
 from sora_cli import __version__, constants, errors
+from sora_cli.config_keys import is_loopback_host
 from sora_cli.http_answers import (
     RetryableStatus,
     aread_capped,
     body_says_model_unavailable,
+    certificate_problem,
     error_from_response,
+    hang_up_at,
+    is_name_resolution_failure,
     mapped_errors,
     network_error,
     origin_of,
@@ -53,10 +57,16 @@ class RetryPolicy:
     # True: every transport error; False: only errors where nothing reached the server.
     any_transport_error: bool
 
-    def retries_transport(self, exc: httpx.TransportError) -> bool:
-        """Connect failures never reached the server; others might have (ambiguous)."""
+    def retries_transport(self, exc: httpx.TransportError, attempt: int = 1) -> bool:
+        """Connect failures never reached the server; others might have (ambiguous).
+        What cannot heal is not retried: a certificate that fails verification, a proxy
+        refusing the tunnel; a name that does not resolve gets one more try."""
         if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
             return False  # we could not even build the request: trying again cannot help
+        if certificate_problem(exc) is not None or isinstance(exc, httpx.ProxyError):
+            return False
+        if is_name_resolution_failure(exc):
+            return attempt < constants.NAME_RESOLUTION_ATTEMPTS
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
             return True
         return self.any_transport_error
@@ -78,16 +88,33 @@ class RetryNotice:
 
 
 class _OriginBearer(httpx.Auth):
-    """Bearer auth that only ever goes to the API's own origin."""
+    """Bearer auth that only ever goes to the API's own origin, and over plain http only
+    to loopback (DESIGN "HTTP behaviour")."""
 
     def __init__(self, api_key: str | None, origin: tuple[str, str, int | None]):
         self._api_key = api_key
         self._origin = origin
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._api_key and origin_of(request.url) == self._origin:
+        url = request.url
+        private = url.scheme == "https" or is_loopback_host(url.host)
+        if self._api_key and private and origin_of(url) == self._origin:
             request.headers["Authorization"] = f"Bearer {self._api_key}"
         yield request
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def direct_mounts(*urls: httpx.URL) -> dict[str, httpx.BaseTransport | None]:
+    """Loopback is never reached through a proxy from the environment (as NO_PROXY would
+    say): a plain-http proxy would see the key of a loopback `http://` base URL in clear.
+    A None mount means httpx's own transport, without the proxy."""
+    hosts = set(LOOPBACK_HOSTS)
+    for url in urls:
+        if is_loopback_host(url.host):
+            hosts.add(f"[{url.host}]" if ":" in url.host else url.host)
+    return {f"all://{host}": None for host in sorted(hosts)}
 
 
 # ---------------------------------------------------------------- the client
@@ -156,6 +183,7 @@ class _CoreBase:
             "follow_redirects": True,  # httpx drops Authorization on a cross-origin redirect
             "event_hooks": hooks,
             "verify": True,
+            "mounts": direct_mounts(self.base_url),
         }
 
     # -- logging (redacted: the Authorization header is never written) --
@@ -211,7 +239,8 @@ class _CoreBase:
             if isinstance(exc, RetryableStatus):
                 status = exc.response.status_code
                 ctype = exc.response.headers.get("content-type", "")
-                if body_says_model_unavailable(status, exc.body, ctype):
+                creating = exc.response.request.method == "POST"
+                if creating and body_says_model_unavailable(status, exc.body, ctype):
                     return False  # "no available channels": retrying cannot make one
                 hinted = parse_retry_after(exc.response.headers.get("retry-after"))
                 if hinted is not None:
@@ -221,7 +250,7 @@ class _CoreBase:
                 else:
                     wait = backoff_delay(attempt)
                 reason = f"HTTP {status}" + (" (Retry-After)" if hinted is not None else "")
-            elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc):
+            elif isinstance(exc, httpx.TransportError) and policy.retries_transport(exc, attempt):
                 wait = backoff_delay(attempt)
                 reason = transport_failure(exc, detail=False)
             else:
@@ -309,11 +338,32 @@ class HttpCore(_CoreBase):
         for attempt in self._retrying(self._retry_hook(policy, attempts, None)):
             with attempt:
                 attempts[0] += 1
-                response = self._client.send(build(), stream=True)
-                if response.status_code in policy.statuses:
-                    raise RetryableStatus(response, read_capped(response))
-                return response, (read_capped(response) if read_body else None)
+                request = build()
+                bound = self._request_bound(request)
+                response = self._client.send(request, stream=True)
+                if bound is None and read_body:  # a JSON answer, not a trickle: read in time
+                    bound = time.monotonic() + constants.READ_TIMEOUT
+                with hang_up_at(bound, response):
+                    if response.status_code in policy.statuses:
+                        raise RetryableStatus(response, read_capped(response))
+                    return response, (read_capped(response) if read_body else None)
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+    def _request_bound(self, request: httpx.Request) -> float | None:
+        """Under a deadline, the time by which this request must be over, head and body
+        (with a short grace, so a last poll at the deadline still gets its answer); its
+        read timeout is cut to fit."""
+        if self.deadline is None:
+            return None
+        bound = max(self.deadline, time.monotonic() + constants.LAST_REQUEST_GRACE)
+        left = max(0.001, bound - time.monotonic())
+        request.extensions["timeout"] = httpx.Timeout(
+            connect=min(constants.CONNECT_TIMEOUT, left),
+            read=min(constants.READ_TIMEOUT, left),
+            write=min(constants.WRITE_TIMEOUT, left),
+            pool=min(constants.POOL_TIMEOUT, left),
+        ).as_dict()
+        return bound
 
     def request(
         self,
@@ -455,11 +505,25 @@ class AsyncHttpCore(_CoreBase):
                         await asyncio.sleep(gate.remaining())
                     request = self._client.build_request(method, url, **kwargs)
                     response = await self._client.send(request, stream=True)
-                    body = await aread_capped(response)
+                    body = await _read_in_time(response)
                     if response.status_code in policy.statuses:
                         raise RetryableStatus(response, body)
                     return self._decode(response, body, what)
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+
+async def _read_in_time(response: httpx.Response) -> bytes:
+    """A JSON body, whole within the read timeout of its headers: a server trickling a
+    byte at a time is cut off and retried like a dropped connection."""
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(aread_capped(response), constants.READ_TIMEOUT)
+    except TimeoutError:
+        await response.aclose()
+        raise httpx.ReadTimeout(
+            "the answer did not arrive in time", request=response.request
+        ) from None
 
 
 _STAMINA_QUIET: list[bool] = []

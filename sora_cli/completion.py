@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sora_cli.catalog import ModelEntry
     from sora_cli.profiles import Profile
 
@@ -30,19 +32,26 @@ Completion = tuple[str, str]
 
 # The config file is flat TOML written by tomli-w (`profile = "openai"`); a regex finds the
 # one key completion needs without importing tomllib. A wrong guess only offers other values.
-_PROFILE_LINE = re.compile(r"""^\s*profile\s*=\s*["']([A-Za-z0-9_-]+)["']""", re.MULTILINE)
+_TOP_LEVEL_LINE = r"""^\s*{key}\s*=\s*["']([A-Za-z0-9_.:-]+)["']"""
 
 
-def _config_profile() -> str | None:
-    """The config file's `profile`, or None (missing/unreadable file: completion guesses)."""
+def _config_value(key: str) -> str | None:
+    """A top-level string key of the config file (before any [table]), or None (missing or
+    unreadable file: completion guesses)."""
     from sora_cli.paths import resolve_paths
 
     try:
         text = resolve_paths().config_file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    match = _PROFILE_LINE.search(text)
+    top = re.split(r"^\s*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
+    match = re.search(_TOP_LEVEL_LINE.format(key=key), top, re.MULTILINE)
     return match.group(1) if match else None
+
+
+def _config_profile() -> str | None:
+    """The config file's `profile`."""
+    return _config_value("profile")
 
 
 def active_profile_name(ctx: typer.Context | None) -> str:
@@ -89,7 +98,9 @@ def _profile(ctx: typer.Context | None) -> "Profile":
 def _entry(ctx: typer.Context | None, profile: "Profile") -> "ModelEntry | None":
     """The model typed so far on the line, else the profile's default model."""
     typed = ctx.params.get("model") if ctx is not None else None
-    name = typed if isinstance(typed, str) and typed.strip() else profile.default_model
+    if not (isinstance(typed, str) and typed.strip()):
+        typed = None if profile.pinned & {"model"} else _config_value("model")
+    name = typed or profile.default_model
     return profile.entry(name)
 
 
@@ -168,29 +179,59 @@ def complete_task_id(incomplete: str) -> list[Completion]:
     return _task_ids(incomplete, ("async", "stream"))
 
 
-def _task_ids(incomplete: str, kinds: tuple[str, ...]) -> list[Completion]:
-    """Ids from the journal with status and prompt as help; ambiguous/intent rows left out."""
+def complete_gallery_target(incomplete: str) -> list[Completion]:
+    """`sora gallery`: batch ids (newest first), then task ids."""
+    import sqlite3
+
+    db = _open_journal()
+    if db is None:
+        return []
+    try:
+        rows = db.execute(
+            "SELECT id, source FROM batches WHERE id LIKE ? ESCAPE '\\' "
+            "ORDER BY created_at DESC LIMIT ?",
+            (_like_prefix(incomplete), MAX_TASK_IDS),
+        ).fetchall()
+    except sqlite3.Error:
+        rows = []
+    finally:
+        db.close()
+    return [(str(row[0]), f"batch: {row[1]}") for row in rows] + complete_task_id(incomplete)
+
+
+def _open_journal() -> "sqlite3.Connection | None":
+    """The journal, read-only (a completion never creates or migrates it), or None."""
     import sqlite3
 
     from sora_cli.paths import resolve_paths
 
     path = resolve_paths().journal_file
     if not path.exists():
+        return None
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
+    except sqlite3.Error:
+        return None
+
+
+def _task_ids(incomplete: str, kinds: tuple[str, ...]) -> list[Completion]:
+    """Ids from the journal with status and prompt as help; ambiguous/intent rows left out."""
+    import sqlite3
+
+    db = _open_journal()
+    if db is None:
         return []
     marks = ", ".join("?" for _ in kinds)
     try:
-        # Read-only URI: a completion never creates or migrates the journal.
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05)
-        try:
-            rows = db.execute(
-                f"SELECT id, status, progress, prompt FROM jobs WHERE kind IN ({marks}) "
-                "AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                (*kinds, _like_prefix(incomplete), MAX_TASK_IDS),
-            ).fetchall()
-        finally:
-            db.close()
+        rows = db.execute(
+            f"SELECT id, status, progress, prompt FROM jobs WHERE kind IN ({marks}) "
+            "AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (*kinds, _like_prefix(incomplete), MAX_TASK_IDS),
+        ).fetchall()
     except sqlite3.Error:
         return []
+    finally:
+        db.close()
     return [(str(row[0]), _task_help(row[1], row[2], row[3])) for row in rows]
 
 

@@ -35,6 +35,12 @@ def is_loopback_host(host: str | None) -> bool:
 def check_base_url(url: str) -> str:
     """The key must never travel over plain http except to the local emulator."""
     url = url.strip().rstrip("/")
+    # urlsplit silently drops tabs and line breaks inside a URL; httpx refuses them later.
+    if any(not char.isprintable() or char.isspace() for char in url):
+        raise UsageError(
+            f"base URL {url!r} contains a space, tab or control character",
+            hint="example: https://api.laozhang.ai/v1",
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(

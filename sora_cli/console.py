@@ -2,7 +2,8 @@
 
 stdout carries only results (a path, an id, JSON); everything else goes to stderr. Every
 string written passes through `scrub_secrets`, so a key that slipped into a message never
-shows. Text from users or the server (prompts, file names, task ids, error text) reaches rich
+shows, and through `printable_lines`, so no escape sequence reaches the terminal. Text
+from users or the server (prompts, file names, task ids, error text) reaches rich
 only as `rich.text.Text` or through `literal_text_column`, never as markup: a prompt holding
 `[/]` must neither crash a table nor restyle a bar.
 """
@@ -16,30 +17,16 @@ import time
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from sora_cli import constants
+from sora_cli.safe_text import REDACTED as REDACTED
+from sora_cli.safe_text import printable, printable_lines, quoted_path
+from sora_cli.safe_text import register_secret as register_secret
+from sora_cli.safe_text import scrub_secrets as scrub_secrets
 
 if TYPE_CHECKING:
     from rich.console import Console as RichConsole
     from rich.progress import Progress, ProgressColumn, TextColumn
 
     from sora_cli.models import Task
-
-_SECRETS: set[str] = set()
-REDACTED = "[redacted]"
-
-
-def register_secret(secret: str | None) -> None:
-    """Remember a value that must never be printed."""
-    if secret and len(secret) >= 4:
-        _SECRETS.add(secret)
-
-
-def scrub_secrets(text: str) -> str:
-    """Replace every registered secret in `text` (config_keys.redact masks one key for display)."""
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
 
 # The old name, kept until every caller says scrub_secrets.
 redact = scrub_secrets
@@ -70,6 +57,17 @@ def _isatty(stream: IO[Any]) -> bool:
         return False
 
 
+def _same_terminal(one: IO[Any], other: IO[Any]) -> bool:
+    """True when both streams are the same terminal device (a shell with no redirection)."""
+    if not (_isatty(one) and _isatty(other)):
+        return False
+    try:
+        a, b = os.fstat(one.fileno()), os.fstat(other.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+    return (a.st_dev, a.st_ino, a.st_rdev) == (b.st_dev, b.st_ino, b.st_rdev)
+
+
 class TaskDisplay(Protocol):
     """Progress of one task while it is waited for."""
 
@@ -84,8 +82,16 @@ class DownloadDisplay(Protocol):
     def close(self) -> None: ...
 
 
-def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MiB"
+def binary_size(n: float) -> str:
+    """`512 B`, `57.2 KiB`, `4.1 MiB`, `1.2 GiB`: one unit family for every byte count shown
+    (bars, plain lines, speeds and the `saved` line)."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB"):
+        n /= 1024
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1024:.1f} GiB"
 
 
 class _Null:
@@ -131,9 +137,8 @@ class _PlainDownload:
         step = done * 100 // total // constants.PLAIN_PROGRESS_STEP
         if step != self._step:
             self._step = step
-            self._console.info(
-                f"downloading {self._name}: {done * 100 // total}% ({_mib(done)} of {_mib(total)})"
-            )
+            sizes = f"{binary_size(done)} of {binary_size(total)}"
+            self._console.info(f"downloading {self._name}: {done * 100 // total}% ({sizes})")
 
     def close(self) -> None:
         pass
@@ -167,20 +172,32 @@ class _RichTask:
         self._progress.stop()
 
 
+def _speed_column() -> ProgressColumn:
+    """Transfer speed in binary units (as the byte counts and the `saved` line), measured
+    over the whole download when rich has too few samples for its own estimate."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class SpeedColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            if speed is None and task.elapsed:
+                speed = task.completed / task.elapsed
+            shown = f"{binary_size(speed)}/s" if speed is not None else ""
+            return Text(shown, style="progress.data.speed")
+
+    return SpeedColumn()
+
+
 class _RichDownload:
     def __init__(self, console: Console, name: str):
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+        from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
 
         self._progress = console.live_progress(
             literal_text_column("{task.description}", style="bold"),  # a file name (user's -o)
             BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            DownloadColumn(binary_units=True),  # KiB/MiB, as the speed and `saved` say
+            _speed_column(),
             TimeRemainingColumn(),
         )
         self._bar = self._progress.add_task(name, total=None)
@@ -246,8 +263,21 @@ class Console:
 
     def result(self, text: str) -> None:
         """One result line on stdout."""
-        self.stdout.write(scrub_secrets(text) + "\n")
+        line = printable_lines(scrub_secrets(text))
+        if self._rich is not None and self.live_active and _same_terminal(self.stdout, self.stderr):
+            # Written straight to the terminal, the line would be erased by the live
+            # display's next refresh (it moves the cursor up over its own lines). With both
+            # streams on one terminal, rich prints it above the display to the same screen.
+            from rich.text import Text
+
+            self._rich.print(Text(line))
+            return
+        self.stdout.write(line + "\n")
         self.stdout.flush()
+
+    def result_path(self, path: str) -> None:
+        """A saved file's path on stdout: one line whatever its name holds."""
+        self.result(quoted_path(path))
 
     def result_json(self, data: Any) -> None:
         """One JSON document on stdout."""
@@ -265,7 +295,7 @@ class Console:
     # -- messages (stderr) --
 
     def _err(self, text: str) -> None:
-        line = scrub_secrets(text)
+        line = printable_lines(scrub_secrets(text))
         if self._rich is not None and self.live_active:
             # Written straight to the stream, the line would land on the bar's last frame
             # and be half erased by the next refresh; rich prints it above the live bar.
@@ -315,19 +345,97 @@ class Console:
             return _RichDownload(self, name)
         return _PlainDownload(self, name)
 
-    def table(self, columns: list[str], rows: list[list[str]]) -> None:
-        """A result table on stdout: rich on a terminal, tab-separated otherwise."""
+    def table(
+        self,
+        columns: list[str],
+        rows: list[list[str]],
+        *,
+        keep: tuple[str, ...] = (),
+        give_way: tuple[str, ...] = (),
+        drop: tuple[str, ...] = (),
+    ) -> None:
+        """A result table on stdout: rich on a terminal, tab-separated otherwise.
+
+        On a terminal too narrow for it, the `keep` columns (ids: what other commands take)
+        are never shortened; first the `give_way` columns shrink, with an ellipsis, then the
+        `drop` columns go, in order; any other column folds onto more lines, losing nothing.
+        """
         if _isatty(self.stdout):
             from rich.console import Console as RichConsole
-            from rich.table import Table
-            from rich.text import Text
 
-            table = Table(*columns, box=None, header_style="bold")
-            for row in rows:
-                # Cells hold prompts, paths and server text: Text, so `[/]` is not markup.
-                table.add_row(*[Text(scrub_secrets(cell)) for cell in row])
-            RichConsole(file=self.stdout, no_color=not color_allowed(self.stdout)).print(table)
+            rich = RichConsole(file=self.stdout, no_color=not color_allowed(self.stdout))
+            rich.print(_fitted_table(rich, columns, rows, keep, give_way, drop))
             return
         self.result("\t".join(columns))
         for row in rows:
-            self.result("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+            self.result("\t".join(printable(cell) for cell in row))
+
+
+# A column that gives way keeps at least this many characters (or its header's width).
+_GIVE_WAY_FLOOR = 12
+
+
+def _fitted_table(
+    rich: RichConsole,
+    columns: list[str],
+    rows: list[list[str]],
+    keep: tuple[str, ...],
+    give_way: tuple[str, ...],
+    drop: tuple[str, ...],
+) -> Any:
+    """A rich table narrowed to fit `rich`'s width, as `Console.table` describes."""
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    # Cells hold prompts, paths and server text: Text, so `[/]` is not markup.
+    cells = [[Text(printable(scrub_secrets(cell))) for cell in row] for row in rows]
+    widths = {
+        name: max([len(name), *(row[i].cell_len for row in cells)])
+        for i, name in enumerate(columns)
+    }
+
+    def build(shown: list[str]) -> Table:
+        table = Table(box=None, header_style="bold")
+        for name in shown:
+            if name in keep:
+                table.add_column(name, no_wrap=True)
+            elif name in give_way:
+                table.add_column(name, no_wrap=True, overflow="ellipsis")
+            else:
+                table.add_column(name, overflow="fold")
+        for row in cells:
+            table.add_row(*[cell for name, cell in zip(columns, row, strict=True) if name in shown])
+        return table
+
+    def excess(table: Table) -> int:
+        unbounded = rich.options.update_width(1 << 20)  # its natural width, not the terminal's
+        return Measurement.get(rich, unbounded, table).maximum - rich.width
+
+    natural = dict(widths)
+    shown = list(columns)
+    table = build(shown)
+    too_wide = excess(table)
+    for name in give_way:
+        if too_wide <= 0 or name not in shown:
+            break
+        cut = max(0, min(too_wide, widths[name] - max(len(name), _GIVE_WAY_FLOOR)))
+        widths[name] -= cut
+        too_wide -= cut
+    for name in drop:
+        if too_wide <= 0:
+            break
+        if name in shown:
+            shown.remove(name)
+            too_wide -= widths[name] + 2  # its text and the padding around it
+    for name in give_way:  # room that a dropped column freed goes back, in order
+        if too_wide >= 0 or name not in shown:
+            break
+        back = min(-too_wide, natural[name] - widths[name])
+        widths[name] += back
+        too_wide += back
+    table = build(shown)
+    for index, name in enumerate(shown):
+        if name in give_way:
+            table.columns[index].max_width = widths[name]
+    return table

@@ -18,6 +18,10 @@ CONNECT_TIMEOUT = 10.0  # a healthy API accepts a connection in well under a sec
 READ_TIMEOUT = 60.0  # create uploads an image and may be slow to answer; polls are quick
 WRITE_TIMEOUT = 60.0
 POOL_TIMEOUT = 10.0
+# Under --timeout every request must end by the deadline, body included; one sent at the
+# deadline (the last poll) still gets this long, as a healthy API answers a poll in well
+# under a second.
+LAST_REQUEST_GRACE = 2.0
 MAX_JSON_BODY = 4 * 1024 * 1024  # a task object is ~1 KiB; anything huge is not an API answer
 MAX_ERROR_BODY_SHOWN = 300  # characters of a non-JSON error body quoted in a message
 
@@ -27,6 +31,9 @@ RETRY_WAIT_INITIAL = 0.5
 RETRY_WAIT_MAX = 30.0
 RETRY_WAIT_JITTER = 1.0
 RETRY_AFTER_CAP = 120.0  # a Retry-After above this is clipped: we never sleep longer a wait
+# A name that does not resolve is retried once (a resolver hiccup), not for the whole backoff:
+# the usual cause is a typo in the base URL or no network, which waiting does not fix.
+NAME_RESOLUTION_ATTEMPTS = 2
 RETRYABLE_STATUS_GET = frozenset({429, 500, 502, 503, 504})
 # The create POST is only retried where the server cannot have created a task.
 RETRYABLE_STATUS_CREATE = frozenset({429, 503})
@@ -44,6 +51,15 @@ PLAIN_PROGRESS_STEP = 10  # non-TTY: one line per state change or per 10 %
 
 # --- journal ---
 JOURNAL_BUSY_TIMEOUT_MS = 10_000  # several sora processes may write at once (WAL + wait)
+# A held-back write (the journal was locked once) is retried before each later write, i.e.
+# on each poll: a short wait there, so a journal locked for long does not slow the polling.
+JOURNAL_RETRY_BUSY_MS = 200
+
+# An `intent` row younger than this may be a create still in flight in another process
+# (connect + upload + answer stay well inside it); an older one was left by a killed run.
+INTENT_IN_FLIGHT_FOR = 300.0
+# How far the API's clock may trail ours when matching a lost create to a listed task.
+CLOCK_SKEW_ALLOWED = 300.0
 
 # --- sync API stream (reference/laozhang-sync-api.txt) ---
 # The stream may stay silent while the task waits in the queue ("depends on peak hours"), and

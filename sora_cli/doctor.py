@@ -52,7 +52,7 @@ class Check:
         return int(exit_code_for(self.error)) if self.error is not None else 0
 
     def to_json(self) -> dict[str, Any]:
-        """The `sora doctor --json` object (README "JSON output")."""
+        """The `sora doctor --json` object (docs/json.md)."""
         return {
             "name": self.name,
             "status": self.status,
@@ -77,6 +77,10 @@ def check_config(path: Path) -> Check:
     try:
         config = ConfigFile.load(path)
         mode = _mode(path)
+        from sora_cli.config_file import USER_PROFILES_TABLE
+        from sora_cli.user_profiles import load_user_profiles
+
+        users = load_user_profiles(path, config.text, config.data.get(USER_PROFILES_TABLE))
     except errors.ConfigError as exc:
         return _failed("config", exc)
     except OSError as exc:
@@ -91,6 +95,8 @@ def check_config(path: Path) -> Check:
         )
     notes = "".join(f"; {w}" for w in config.warnings)
     keys = ", ".join(k.replace("_", "-") for k in config.values) or "no keys"
+    if users:
+        keys += f"; user profiles: {', '.join(users)}"
     return Check("config", OK, f"{path} (mode {mode:04o}; {keys}){notes}")
 
 

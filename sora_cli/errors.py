@@ -3,7 +3,8 @@
     SoraError                      message + optional hint + optional task id
     ├── UsageError                 bad flag, bad file, broken config, API 400     -> 2
     │   ├── ConfigError
-    │   └── ModelUnavailable       the server says the model is retired / unserved
+    │   ├── ModelUnavailable       the server says the model is retired / unserved
+    │   └── JournalError           the job journal cannot be read or written
     ├── AuthError                  no key, 401/403                                -> 3
     ├── BalanceError               402                                            -> 4
     ├── GenerationFailed           task failed / content policy / no video link   -> 5
@@ -48,6 +49,10 @@ class ModelUnavailable(UsageError):
         super().__init__(message, hint=hint)
         self.model = model
         self.successor = successor
+
+
+class JournalError(UsageError):
+    """The job journal cannot be read or written (locked, disk full, corrupted)."""
 
 
 class AuthError(SoraError):

@@ -35,13 +35,22 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
                 "prompt `-` reads stdin, but stdin is a terminal",
                 hint='pipe the prompt in: echo "a cat" | sora generate -',
             )
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError:
+            raise UsageError("stdin is not valid UTF-8 text") from None
     elif argument is not None:
         source, text = "the prompt", argument
     else:
         raise UsageError(
             "no prompt given", hint='sora generate "a cat on a skateboard" (or - for stdin)'
         )
+    try:
+        text.encode("utf-8")  # undecodable bytes from argv/stdin arrive as lone surrogates
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"{source} is not valid UTF-8 text", hint="save or pipe the prompt as UTF-8"
+        ) from None
     text = text.strip()
     if not text:
         raise UsageError(f"{source} is empty; describe the video to generate")

@@ -22,9 +22,15 @@ from sora_cli.models import Task, TaskState
 from sora_cli.outputs import disk_hint
 
 
-def resume_command(task_id: str) -> str:
-    """The command that picks a task up again."""
-    return f"sora download {task_id} --wait"
+def resume_command(task_id: str, output: str | None = None, *, wait: bool = True) -> str:
+    """The command that picks a task up again and saves the video where the first run was
+    asked to (`-o`): absolute, so it still holds from another directory; quoted for a shell."""
+    import shlex
+
+    words = ["sora", "download", task_id] + (["--wait"] if wait else [])
+    if output:
+        words += ["-o", output if output == "-" else str(Path(output).expanduser().absolute())]
+    return shlex.join(words)
 
 
 def record_for(task: Task, like: JobRecord, link_ttl: float | None = None) -> JobRecord:
@@ -72,14 +78,65 @@ class CreateIntent:
     def __init__(self, journal: Journal, row: JobRecord):
         self.journal = journal
         self.row = row
+        self.earlier: JobRecord | None = None  # an unanswered create of the same request
+
+    @property
+    def key(self) -> str | None:
+        """The Idempotency-Key to send (an earlier unanswered create's, if there is one)."""
+        return self.row.idempotency_key
 
     def begin(self) -> None:
-        """Record the intent: from here on a kill leaves a trace."""
+        """Record the intent: from here on a kill leaves a trace.
+
+        A create of the same request whose answer never came (outside a batch, which
+        keeps its own keys) lends its row and its Idempotency-Key: a server that honours
+        the header then returns that task instead of charging a second one."""
+        if self.row.batch_id is None:
+            self.earlier = self.journal.unanswered_like(
+                self.row, intent_before=time.time() - constants.INTENT_IN_FLIGHT_FOR
+            )
+            if self.earlier is not None:
+                self.row.id = self.earlier.id
+                self.row.idempotency_key = self.earlier.idempotency_key
         self.journal.record(self.row)
+
+    def recover(
+        self, api: VideoApi, *, can_list: bool, notice: Callable[[str], None]
+    ) -> Task | None:
+        """After an unanswered earlier create: its task, found in the API's list of tasks
+        where the API has one; else None (the create is sent again, with the same key)."""
+        if self.earlier is None:
+            return None
+        if can_list:
+            try:
+                found = lost_task_among(api.list_recent(), self.earlier, self.journal)
+            except errors.SoraError:
+                found = None  # the list is a courtesy: the create below still works
+            if found is not None:
+                notice(
+                    f"an earlier run's create of this prompt went unanswered "
+                    f"({self.earlier.id}); the API lists it as task {found.id}: using it, "
+                    "nothing new is paid"
+                )
+                return found
+        notice(
+            f"an earlier run's create of this prompt went unanswered ({self.earlier.id}); "
+            "sending it again with the same Idempotency-Key (a server that honours it "
+            "returns that task; one that ignores it charges a second one)"
+        )
+        return None
 
     def created(self, task: Task, link_ttl: float | None = None) -> JobRecord:
         """The API answered with a task: its row (the intent's, with the answer's news)
-        replaces the intent; returns it."""
+        replaces the intent; returns it.
+
+        From here a journal that cannot be written (locked, disk full) must not lose the
+        paid task: the writes are held back and retried while the run goes on, and the
+        warning says how to pick the task up from its id alone."""
+        self.journal.keep_going(
+            f"Task {task.id} is safe on the server: if this run stops, "
+            f"`{resume_command(task.id)}` picks it up from its id"
+        )
         record = record_for(task, self.row, link_ttl)
         self.journal.record(record)
         self.journal.delete(self.row.id)
@@ -102,6 +159,25 @@ class CreateIntent:
             self.row.id = known_id
         self.row.kind, self.row.status, self.row.error = UNKNOWN_KIND, "unknown", message
         self.journal.record(self.row)
+
+
+def lost_task_among(tasks: list[Task], row: JobRecord, journal: Journal) -> Task | None:
+    """The task an unanswered create made, among the API's recent tasks: the same prompt,
+    model, size and seconds, created after the request left (give or take the clocks'
+    difference), and not already some journal row's. The oldest such task wins."""
+    earliest = row.created_at - constants.CLOCK_SKEW_ALLOWED
+    matches = [
+        task
+        for task in tasks
+        if task.prompt == row.prompt
+        and (task.model or row.model) == row.model
+        and (task.size or row.size) == row.size
+        and str(task.seconds or row.seconds) == str(row.seconds)
+        and (task.created_at is None or task.created_at >= earliest)
+        and journal.get(task.id) is None
+    ]
+    matches.sort(key=lambda task: task.created_at or 0)
+    return matches[0] if matches else None
 
 
 def explain_lost_create(exc: BaseException, row_id: str) -> BaseException:
@@ -150,6 +226,7 @@ def intent_row(
         batch_id=batch_id,
         batch_key=batch_key,
         estimated_usd=estimated_usd,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -194,13 +271,17 @@ class PollTracker:
         poll_interval: float,
         timeout: float,
         callbacks: WaitCallbacks,
+        output: str | None = None,
     ):
         self.journal = journal
         self.task_id = task_id
+        self.resume = resume_command(task_id, output)
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.callbacks = callbacks
-        self.deadline = time.monotonic() + timeout
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
+        self._last_task: Task | None = None
         self._last_seen: tuple[str, int | None] | None = None
         self._last_change = time.monotonic()
         self._warned_stuck = False
@@ -227,31 +308,45 @@ class PollTracker:
                 f"for {int(now - self._last_change) // 60} minutes; still waiting. If it stays "
                 f"stuck, contact your provider's support with the id {self.task_id}"
             )
+        self._last_task = task
+        if now >= self.deadline:
+            raise self.timed_out()
         delay = polled.poll_after if polled.poll_after is not None else self.poll_interval
-        if now + delay >= self.deadline:
-            raise errors.NotFinished(
-                f"task {self.task_id} is still {task.status}"
-                + (f" ({task.progress}%)" if task.progress is not None else "")
-                + f" after {self.timeout:g} s; it keeps running on the server",
-                hint=f"resume with: {resume_command(self.task_id)}",
-                task_id=self.task_id,
-            )
-        return delay
+        return min(delay, self.deadline - now)  # the last poll happens at the deadline
+
+    def timed_out(self) -> errors.NotFinished:
+        """The wait ran out: the task's last known state and the real time waited."""
+        task = self._last_task
+        state = f"still {task.status}" if task is not None else "not seen finished"
+        progress = f" ({task.progress}%)" if task is not None and task.progress is not None else ""
+        waited = time.monotonic() - self.started
+        return errors.NotFinished(
+            f"task {self.task_id} is {state}{progress} after {waited:.1f} s; it keeps running "
+            "on the server",
+            hint=f"resume with: {self.resume}",
+            task_id=self.task_id,
+        )
+
+    def out_of_time(self) -> bool:
+        """Whether the deadline has passed (a request cut off there is a timeout)."""
+        return time.monotonic() >= self.deadline
 
     def bad_answer(self, exc: errors.BadContent) -> float:
         """A proxy's garbage is tolerated a few times in a row; returns the delay to retry."""
         self._bad_answers += 1
         if self._bad_answers >= constants.MAX_BAD_POLL_ANSWERS:
             raise exc
+        if self.out_of_time():
+            raise self.timed_out()
         self.callbacks.on_warning(f"{exc.message}; polling again")
-        return self.poll_interval
+        return min(self.poll_interval, self.deadline - time.monotonic())
 
     def explain(self, exc: errors.SoraError) -> errors.SoraError:
         """Whatever ended the wait, the message names the task and how to pick it up."""
         exc.task_id = exc.task_id or self.task_id
         if not exc.hint or "sora " not in exc.hint:
             prefix = f"{exc.hint}; " if exc.hint else ""
-            exc.hint = f"{prefix}the task is kept: {resume_command(self.task_id)}"
+            exc.hint = f"{prefix}the task is kept: {self.resume}"
         return exc
 
 
@@ -264,10 +359,17 @@ def wait_for_task(
     timeout: float,
     callbacks: WaitCallbacks,
     first: Polled | None = None,
+    output: str | None = None,
 ) -> Task:
-    """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6)."""
+    """Poll until the task ends or `timeout` runs out (then NotFinished, exit 6); `output`
+    (the `-o` asked for) goes into the command that resumes."""
     tracker = PollTracker(
-        journal, task_id, poll_interval=poll_interval, timeout=timeout, callbacks=callbacks
+        journal,
+        task_id,
+        poll_interval=poll_interval,
+        timeout=timeout,
+        callbacks=callbacks,
+        output=output,
     )
     api.core.deadline = tracker.deadline
     polled = first
@@ -287,11 +389,15 @@ def wait_for_task(
     except KeyboardInterrupt:
         raise errors.Interrupted(
             f"interrupted; task {task_id} keeps running on the server and is in the journal",
-            hint=f"resume with: {resume_command(task_id)}",
+            hint=f"resume with: {tracker.resume}",
             task_id=task_id,
         ) from None
     except errors.NotFound:
         raise  # the caller explains expiry
+    except errors.NetworkError as exc:
+        if tracker.out_of_time():  # a poll cut off at the deadline: the wait ran out
+            raise tracker.timed_out() from exc
+        raise tracker.explain(exc) from exc.__cause__
     except errors.SoraError as exc:
         raise tracker.explain(exc) from exc.__cause__
     finally:
@@ -335,7 +441,7 @@ def save_video(
     except KeyboardInterrupt:
         raise errors.Interrupted(
             f"interrupted; the partial download of {record_id} is kept",
-            hint=f"resume with: sora download {record_id} -o {dest}",
+            hint=f"resume with: {resume_command(record_id, str(dest), wait=False)}",
             task_id=record_id,
         ) from None
     except errors.SoraError as exc:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from sora_cli.errors import BadContent
+from sora_cli.safe_text import has_control, printable
 
 
 class TaskState(StrEnum):
@@ -92,6 +93,33 @@ def _video_link(data: dict[str, Any]) -> str | None:
     return None
 
 
+def _opt_text(data: dict[str, Any], key: str) -> str | None:
+    """A string field shown to the user: no escape sequences, no line breaks."""
+    value = _opt_str(data, key)
+    return printable(value) if value is not None else None
+
+
+def id_problem(task_id: str) -> str | None:
+    """Why a task id cannot be used as one segment of a URL path (or shown), if it cannot.
+    Escaping keeps `/` inside the segment, but `.` and `..` are read as path steps."""
+    if task_id in (".", ".."):
+        return "is a path step"
+    if has_control(task_id) or task_id != task_id.strip():
+        return "holds control characters or spaces"
+    if len(task_id) > 256:
+        return "is too long"
+    return None
+
+
+def unusable_id(task_id: str) -> BadContent:
+    """The error for a server's task id that cannot be used (exit 8)."""
+    return BadContent(
+        f"the API returned an unusable id {printable(task_id)[:80]!r} (it "
+        f"{id_problem(task_id)})",
+        hint="the server is not answering like the Videos API; check the base URL",
+    )
+
+
 @dataclass(frozen=True)
 class Task:
     """A video task as the API last described it."""
@@ -128,27 +156,30 @@ class Task:
         task_id = data.get("id")
         if not isinstance(task_id, str) or not task_id:
             raise BadContent("the API answered a task object without an id")
+        if id_problem(task_id):
+            raise unusable_id(task_id)
         status = data.get("status")
-        if not isinstance(status, str) or not status:
+        if not isinstance(status, str) or not status.strip():
             raise BadContent(f"the API answered task {task_id} without a status")
+        status = printable(status).strip() or "unknown"
         progress = _opt_int(data, "progress")
         if progress is not None:
             progress = max(0, min(100, progress))
         error = data.get("error")
         error_code = error_message = None
         if isinstance(error, dict):
-            error_code = _opt_str(error, "code") or _opt_str(error, "type")
-            error_message = _opt_str(error, "message")
+            error_code = _opt_text(error, "code") or _opt_text(error, "type")
+            error_message = _opt_text(error, "message")
         elif isinstance(error, str) and error:
-            error_message = error
+            error_message = printable(error)
         return cls(
             id=task_id,
             status=status,
             progress=progress,
-            model=_opt_str(data, "model"),
-            prompt=_opt_str(data, "prompt"),
-            size=_opt_str(data, "size"),
-            seconds=_opt_str(data, "seconds"),
+            model=_opt_text(data, "model"),
+            prompt=_opt_text(data, "prompt"),
+            size=_opt_text(data, "size"),
+            seconds=_opt_text(data, "seconds"),
             created_at=_opt_int(data, "created_at"),
             completed_at=_opt_int(data, "completed_at"),
             expires_at=_opt_int(data, "expires_at"),

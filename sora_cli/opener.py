@@ -22,6 +22,18 @@ def opener_name() -> str:
     return "xdg-open"
 
 
+def player_environment() -> dict[str, str]:
+    """Our environment without the API key: the player (and whatever it starts) has no use
+    for it, and may log or pass on its environment."""
+    from sora_cli.safe_text import scrub_secrets
+
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name != "SORA_API_KEY" and scrub_secrets(value) == value
+    }
+
+
 def open_in_player(path: Path) -> str | None:
     """Start the default player on `path` without waiting; a warning text if it cannot."""
     if sys.platform == "win32":
@@ -38,6 +50,7 @@ def open_in_player(path: Path) -> str | None:
         # Detached: the player outlives `sora`, and its chatter never reaches our streams.
         subprocess.Popen(
             [exe, str(path)],
+            env=player_environment(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

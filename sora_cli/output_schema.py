@@ -1,6 +1,6 @@
 """The documented `--json` output of each command, as data: one source for two readers.
 
-scripts/gen_reference.py renders README's "JSON output" reference from it, and
+scripts/gen_reference.py renders the JSON output reference (docs/json.md) from it, and
 tests/test_json_output.py checks every command's real output against it, so the docs cannot
 drift from what scripts actually receive. Adding a command's JSON output means adding one
 `Document` here.
@@ -42,6 +42,7 @@ class Document:
 
 
 _S, _I, _N, _O, _NULL = "string", "integer", "number", "object", "null"
+_A = "array"
 _BOOL = "boolean"
 
 JOB_RECORD = Document(
@@ -114,6 +115,12 @@ JOB_RECORD = Document(
             (_N, _NULL),
             "Token-billed tasks: the reported `usage.total_tokens` at the model's token rate "
             "(null until reported, or when the rate is unknown).",
+        ),
+        Field(
+            "idempotency_key",
+            (_S, _NULL),
+            "The create call's `Idempotency-Key` (sent again, unchanged, when a create "
+            "whose answer never came is repeated).",
         ),
     ),
 )
@@ -197,12 +204,23 @@ DOCTOR = Document(
     title="The doctor's checks",
     commands=("sora doctor --json",),
     shape=(
-        "an array of check objects, in this order: config, settings, key, api, journal, terminal"
+        "an array of check objects, in this order: config, settings, key, api, model, journal, "
+        "terminal"
     ),
-    about="The exit code is that of the first failed check (0 when none failed).",
+    about="The exit code is that of the first failed check (0 when none failed; a warning "
+    "never sets it).",
     fields=(
-        Field("name", (_S,), "`config`, `settings`, `key`, `api`, `journal` or `terminal`."),
-        Field("status", (_S,), "`ok`, `fail`, or `skip` (an earlier check must pass first)."),
+        Field(
+            "name",
+            (_S,),
+            "`config`, `settings`, `key`, `api`, `model`, `journal` or `terminal`.",
+        ),
+        Field(
+            "status",
+            (_S,),
+            "`ok`, `fail`, `warn` (e.g. the configured model is retired), or `skip` (an "
+            "earlier check must pass first).",
+        ),
         Field("detail", (_S,), "What was found (the key only ever redacted)."),
         Field("hint", (_S, _NULL), "What to do about a failure."),
         Field("exit_code", (_I,), "The documented exit code of this failure; 0 if none."),
@@ -255,6 +273,12 @@ BATCH_SUMMARY = Document(
         Field("cost_usd", (_N,), "Estimated price of the completed videos."),
         Field("exit_code", (_I,), "0 when every line completed, else the most serious code."),
         Field("batch_id", (_S,), "Re-run with `sora batch --resume BATCH_ID`."),
+        Field(
+            "gallery",
+            (_S, _NULL),
+            "Path of the batch's `index.html`; null when it could not be written.",
+            "with `--gallery`",
+        ),
     ),
 )
 
@@ -270,6 +294,73 @@ BATCH_PLAN = Document(
         Field("lines", (_I,), "Tasks the batch would create."),
         Field("estimated_cost_usd", (_N,), "Price if every task completes (failures are free)."),
         Field("profile", (_S,), "The profile whose price table was used."),
+        Field("skipped", (_I,), "Lines `--max-cost` would leave uncreated (0 without a cap)."),
+    ),
+)
+
+MODELS = Document(
+    key="models",
+    title="The model catalog",
+    commands=("sora models --json",),
+    shape="an array of model objects, in catalog order (a gateway's served models last)",
+    about="Facts marked unknown by the providers are data here, and may change.",
+    fields=(
+        Field("model", (_S,), "The name to give `--model`."),
+        Field("aliases", (_A,), "Other names for it (`muse`)."),
+        Field("ids", (_O,), "Duration (as a string) -> the model id sent for it."),
+        Field("seconds", (_A,), "Durations it makes (empty: any; the server decides)."),
+        Field("sizes", (_A, _NULL), "Sizes it makes; null: not checked."),
+        Field("price", (_S, _NULL), "The price table in words; null: unknown."),
+        Field("prices_usd", (_A,), "`{seconds, size, usd}` for every priced combination."),
+        Field("image_policy", (_S,), "`exact`, `ratio` or `none`: how a first frame is judged."),
+        Field("last_frame", (_BOOL,), "Takes `--last-frame`."),
+        Field("extend", (_BOOL,), "Takes `--extend`."),
+        Field(
+            "options",
+            (_A,),
+            "Further create flags it takes (`audio`, `ratio`, `ref-image`, `resolution`, "
+            "`seed`: seedance).",
+        ),
+        Field("price_estimated", (_BOOL,), "True: the prices are estimates (token-billed)."),
+        Field(
+            "usd_per_million_tokens",
+            (_N, _NULL),
+            "Token-billed models: the rate a reported usage is charged at; null: unknown.",
+        ),
+        Field(
+            "frames_need_adaptive_ratio",
+            (_BOOL,),
+            "With frame images it is sent `ratio: adaptive` (Seedance 2.5).",
+        ),
+        Field("link_ttl_seconds", (_N, _NULL), "How long its video links live; null: unknown."),
+        Field("poll_interval", (_N, _NULL), "Seconds between polls its provider asks for."),
+        Field("give_up_after", (_N, _NULL), "Seconds a wait is worth, per its provider."),
+        Field("state", (_S,), "`live`, `retired` (still sent when asked), or `unknown`."),
+        Field("retired_since", (_S, _NULL), "ISO date it was retired upstream."),
+        Field("successor", (_S, _NULL), "The model that replaces it."),
+        Field("in_catalog", (_BOOL,), "False for a gateway's model the catalog does not know."),
+        Field("served", (_BOOL, _NULL), "With `--check`: whether GET /models lists it."),
+    ),
+)
+
+GALLERY = Document(
+    key="gallery",
+    title="The gallery page",
+    commands=("sora gallery --json",),
+    shape="one object",
+    about="What `index.html` shows: one card per task.",
+    fields=(
+        Field("path", (_S,), "Absolute path of the written `index.html`."),
+        Field("cards", (_I,), "Tasks on the page."),
+        Field("playable", (_I,), "Cards whose video is on disk and plays in the page."),
+        Field("failed", (_I,), "Tasks that failed (or were cancelled)."),
+        Field("expired", (_I,), "Tasks whose video expired before it was downloaded."),
+        Field(
+            "outside",
+            (_I,),
+            "Videos linked from outside the page's folder (a copy of the folder lacks them).",
+        ),
+        Field("cost_usd", (_N,), "Estimated price of the completed videos on the page."),
     ),
 )
 
@@ -279,7 +370,9 @@ DOCUMENTS: tuple[Document, ...] = (
     TASK_OBJECT,
     CONFIG_LIST,
     DOCTOR,
+    MODELS,
     BATCH_LINE,
     BATCH_SUMMARY,
     BATCH_PLAN,
+    GALLERY,
 )

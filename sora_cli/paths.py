@@ -38,7 +38,37 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     )
 
 
+# What sora keeps in its directory; a directory holding anything else is not only sora's.
+_OWN_NAMES = ("config.toml", "jobs.sqlite3", "jobs.sqlite3-wal", "jobs.sqlite3-shm")
+
+
 def ensure_private_dir(path: Path) -> None:
-    """Create a directory readable only by the user (it holds keys and the journal)."""
+    """Create a directory readable only by the user (it holds keys and the journal), or
+    tighten an existing one (see `tighten_private_dir`)."""
     if not path.exists():
         path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        return
+    tighten_private_dir(path)
+
+
+def tighten_private_dir(path: Path) -> str | None:
+    """Make an existing directory open to others (0755, from a umask or `mkdir`) 0700 when
+    it is sora's alone: ours, holding only sora's files. One that holds more (a home
+    directory, /tmp) is left as it is, and the warning to show is returned instead."""
+    try:
+        info = path.stat()
+        if not path.is_dir() or not info.st_mode & 0o077:
+            return None
+        names = {entry.name for entry in path.iterdir()}
+        if info.st_uid == os.getuid() and all(
+            name in _OWN_NAMES or name.startswith(".config-") for name in names
+        ):
+            path.chmod(0o700)
+            return None
+    except (OSError, AttributeError):  # not ours to look at or change; no uids (Windows)
+        return None
+    return (
+        f"{path} holds sora's files but is open to other users (mode "
+        f"{info.st_mode & 0o777:o}) and holds other files too, so sora leaves it as it is: "
+        f"`chmod 700 {path}`, or give sora a directory of its own (SORA_HOME)"
+    )

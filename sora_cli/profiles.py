@@ -60,6 +60,9 @@ class Profile:
     defined_in: str | None = None  # user profiles: "FILE, [profiles.NAME]", for messages
     # User profiles: the keys the profile itself sets, which beat the file's top-level ones.
     pinned: frozenset[str] = frozenset()
+    # `GET /videos` lists the account's tasks (OpenAI's spec): a create whose answer never
+    # came can be found there before it is sent again.
+    lists_tasks: bool = False
 
     # ------------------------------------------------------------------ catalog queries
 
@@ -294,6 +297,7 @@ OPENAI = Profile(
     catalog=(OPENAI_SORA_2, OPENAI_SORA_2_PRO),
     default_model="sora-2",
     default_size="720x1280",
+    lists_tasks=True,
 )
 
 # Any OpenAI-format /v1/videos gateway (DESIGN "compatible profile"): nothing is known in

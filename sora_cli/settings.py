@@ -140,6 +140,19 @@ def _file_value(config: ConfigFile, key: str, default: Any = None) -> Any:
     return config.values.get(key, default)
 
 
+def _open_directories(paths: Paths) -> list[str]:
+    """Warnings for sora's directories that others can read and sora may not tighten."""
+    from sora_cli.paths import tighten_private_dir
+
+    found = []
+    for directory in sorted({paths.config_file.parent, paths.journal_file.parent}):
+        if paths.config_file.exists() or paths.journal_file.exists():
+            problem = tighten_private_dir(directory)
+            if problem:
+                found.append(problem)
+    return found
+
+
 def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve flag > environment > config file > default into one object."""
     env = os.environ if env is None else env
@@ -244,7 +257,7 @@ def load_settings(overrides: Overrides, env: Mapping[str, str] | None = None) ->
         poll_interval=float(poll_interval),
         timeout=float(timeout),
         debug=debug,
-        warnings=tuple(config.warnings),
+        warnings=(*config.warnings, *_open_directories(paths)),
         poll_interval_given=poll_interval_given,
         timeout_given=timeout_given,
         user_profiles=user_profiles,

@@ -23,6 +23,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from sora_cli.safe_text import printable
+
 DONE = "[DONE]"
 
 
@@ -57,8 +59,9 @@ _FENCE = "```"
 
 
 def clean_text(line: str) -> str:
-    """The words of a line: no `> ` quote marks, leading emoji or surrounding spaces."""
-    text = line.strip()
+    """The words of a line: no `> ` quote marks, leading emoji, surrounding spaces or
+    control characters (server text reaches the terminal)."""
+    text = printable(line).strip()
     start = 0
     while start < len(text) and not text[start].isalnum():
         start += 1
@@ -191,9 +194,9 @@ class SyncStreamDecoder:
 
     def _note_chunk(self, chunk: dict[str, Any]) -> None:
         if self.completion_id is None and isinstance(chunk.get("id"), str) and chunk["id"]:
-            self.completion_id = chunk["id"]
+            self.completion_id = printable(chunk["id"]).strip() or None
         if self.model is None and isinstance(chunk.get("model"), str):
-            self.model = chunk["model"]
+            self.model = printable(chunk["model"])
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
         choice = _first_choice(chunk)

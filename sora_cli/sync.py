@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +27,7 @@ from sora_cli.api import may_have_reached_server
 from sora_cli.client import HttpCore
 from sora_cli.config_keys import is_loopback_host
 from sora_cli.download import ProgressCallback
-from sora_cli.http_answers import network_error
+from sora_cli.http_answers import hang_up_at, network_error
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task
 from sora_cli.profiles import Profile
@@ -284,7 +281,7 @@ def run_stream(
             what=WHAT,
         ) as response:
             started = True
-            with _hang_up_at(deadline, response) as hung_up:
+            with hang_up_at(deadline, response) as hung_up:
                 try:
                     _follow(response, decoder, run, deadline, timeout)
                 except httpx.TransportError as exc:
@@ -351,36 +348,6 @@ def _gave_up(run: _Run, timeout: float) -> errors.NotFinished:
         hint="raise --timeout; " + NO_RESUME,
         task_id=run.id,
     )
-
-
-@contextmanager
-def _hang_up_at(deadline: float, response: httpx.Response) -> Iterator[threading.Event]:
-    """Shut the stream's socket down when `deadline` passes; the event says it happened.
-
-    The deadline is otherwise checked only when an event arrives, so a server gone quiet
-    could hold the run for a whole read timeout past `--timeout`. Shutting the socket down
-    wakes the blocked read at once; the caller then reports the deadline, not a cut.
-    Answers without a socket (test transports) are left to the per-event check.
-    """
-    fired = threading.Event()
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if sock is None:
-        yield fired
-        return
-
-    def hang_up() -> None:
-        fired.set()
-        with suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), hang_up)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield fired
-    finally:
-        timer.cancel()
 
 
 def _cut(run: _Run, decoder: SyncStreamDecoder, reason: str) -> errors.NetworkError:

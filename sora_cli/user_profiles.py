@@ -154,34 +154,43 @@ def _one_of(*choices: str) -> Callable[[Any], str]:
     return parse
 
 
-def _model_entry(reader: _Reader, name: str) -> ModelEntry:
+def _model_entry(reader: _Reader, name: str, base: ModelEntry | None) -> ModelEntry:
+    """A `[profiles.NAME.models.MODEL]` table: a new entry, or, for a model the extended
+    profile already knows (`muse-video`), that entry with only the keys given changed."""
     reader.check_keys(MODEL_KEYS)
-    seconds = reader.get("seconds", _int_list) or ()
+    changes: dict[str, Any] = {}
+    seconds = reader.get("seconds", _int_list)
+    if seconds is not None:
+        changes["durations"] = tuple((s, name) for s in seconds)
+        changes["default_seconds"] = seconds[0]
+        changes["checked"] = True
     per_second = reader.get("price_per_second", _price)
     per_video = reader.get("price_per_video", _price)
     if per_second is not None and per_video is not None:
         raise reader.error("price_per_video", "give price_per_second or price_per_video, not both")
-    prices: tuple[PriceRule, ...] = ()
     if per_second is not None or per_video is not None:
-        prices = (PriceRule(per_second=per_second or 0.0, per_video=per_video or 0.0),)
+        changes["prices"] = (PriceRule(per_second=per_second or 0.0, per_video=per_video or 0.0),)
     link_hours = reader.get("link_hours", _positive_number)
-    return ModelEntry(
-        name=name,
-        durations=tuple((s, name) for s in seconds),
-        default_seconds=seconds[0] if seconds else None,
-        sizes=reader.get("sizes", _size_list),
-        prices=prices,
-        image_policy=reader.get("image", _one_of(*IMAGE_POLICIES)) or "none",
-        last_frame=bool(reader.get("last_frame", _boolean)),
-        extend=bool(reader.get("extend", _boolean)),
-        link_ttl=link_hours * 3600 if link_hours else None,
-        poll_interval=reader.get("poll_interval", _positive_number),
-        give_up_after=reader.get("give_up_after", _positive_number),
-        retired_since=reader.get("retired_since", _string),
-        successor=reader.get("successor", _string),
-        # An entry without durations takes any: the gateway decides.
-        checked=bool(seconds),
-    )
+    if link_hours is not None:
+        changes["link_ttl"] = link_hours * 3600
+    for key, field_name, parse in (
+        ("sizes", "sizes", _size_list),
+        ("image", "image_policy", _one_of(*IMAGE_POLICIES)),
+        ("last_frame", "last_frame", _boolean),
+        ("extend", "extend", _boolean),
+        ("poll_interval", "poll_interval", _positive_number),
+        ("give_up_after", "give_up_after", _positive_number),
+        ("retired_since", "retired_since", _string),
+        ("successor", "successor", _string),
+    ):
+        value = reader.get(key, parse)
+        if value is not None:
+            changes[field_name] = value
+    if base is not None:
+        return replace(base, **changes)
+    # A new entry without durations takes any: the gateway decides.
+    fresh = ModelEntry(name=name, image_policy="none", checked=bool(seconds))
+    return replace(fresh, **changes)
 
 
 def _one_profile(path: Path, text: str, name: str, data: Any) -> Profile:
@@ -204,10 +213,14 @@ def _one_profile(path: Path, text: str, name: str, data: Any) -> Profile:
         sub = ("profiles", name, "models", model_name)
         if not isinstance(model_data, dict):
             raise _Reader(path, text, sub, {}).error(None, "expected a table of keys")
-        entries[model_name] = _model_entry(_Reader(path, text, sub, model_data), model_name)
+        known = base.lookup(model_name)
+        base_entry = entries.get(known[0].name) if known else None
+        entry = _model_entry(_Reader(path, text, sub, model_data), model_name, base_entry)
+        entries[entry.name] = entry
     seconds = reader.get("seconds", _positive_int)
     size = reader.get("size", lambda v: check_size_syntax(_string(v)))
     pinned = frozenset(k for k in ("base_url", "model", "size", "seconds") if k in data)
+    dialect = reader.get("dialect", _one_of(*DIALECTS)) or base.dialect
     return replace(
         base,
         name=name.lower(),
@@ -218,7 +231,9 @@ def _one_profile(path: Path, text: str, name: str, data: Any) -> Profile:
         default_size=size or base.default_size,
         default_seconds=seconds if seconds is not None else base.default_seconds,
         body=reader.get("body", _one_of("multipart", "json")) or base.body,
-        dialect=reader.get("dialect", _one_of(*DIALECTS)) or base.dialect,
+        dialect=dialect,
+        # Only OpenAI's shape has the list a lost create is looked up in.
+        lists_tasks=base.lists_tasks and dialect == "openai",
         # A gateway's profile that lists some models still lets others through.
         open_catalog=base.open_catalog,
         extends=base.name,

@@ -94,6 +94,16 @@ def cli(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 
 @pytest.fixture
+def slow_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """The CLI against an emulator whose tasks take 30 s: a test's wait always times out."""
+    server = _start(gen_seconds=30, poll_after_ms=None)  # polls follow --poll-interval
+    monkeypatch.setenv("SORA_BASE_URL", server.base_url)
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    yield Cli(server)
+    server.stop()
+
+
+@pytest.fixture
 def bare_cli() -> Cli:
     """The CLI with no emulator, no key and no base URL."""
     return Cli(None)

@@ -127,3 +127,17 @@ def interrupt(proc: subprocess.Popen[str], signum: int) -> tuple[int, str, str]:
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=20)
     return proc.returncode, stdout, stderr
+
+
+def install_fake_player(directory: Path, script: str) -> None:
+    """`xdg-open` and `open` in `directory` running the shell `script` (put the directory
+    on PATH); `--open` tests see what the player was given without starting one."""
+    import pytest
+
+    if sys.platform == "win32":
+        pytest.skip("uses os.startfile on Windows")
+    directory.mkdir(exist_ok=True)
+    for name in ("xdg-open", "open"):
+        tool = directory / name
+        tool.write_text(f"#!/bin/sh\n{script}\n")
+        tool.chmod(0o755)

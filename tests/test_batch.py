@@ -140,6 +140,25 @@ def test_max_cost_stops_creating(cli: Cli, tmp_path: Path) -> None:
     assert sum(cli.stats()["creates_by_prompt"].values()) == 3
 
 
+def test_dry_run_applies_max_cost_as_the_real_run_would(cli: Cli, tmp_path: Path) -> None:
+    prompts = _write(tmp_path, "p.txt", [f"fish {i}" for i in range(5)])
+    args = ["batch", str(prompts), "-O", str(tmp_path), "--max-cost", "0.45"]
+    plan = loads(cli(*args, "--dry-run", "--json").stdout)
+    assert plan["lines"] == 3 and plan["skipped"] == 2
+    assert plan["estimated_cost_usd"] == pytest.approx(0.45)
+    shown = cli(*args, "--dry-run")
+    assert shown.exit_code == 0
+    assert "3 tasks to create, estimated $0.45" in shown.stdout and "2 skipped" in shown.stdout
+    assert "2 lines would be skipped (4, 5): --max-cost 0.45 USD" in shown.stderr
+    assert "--max-cost 0.75" in shown.stderr
+    assert cli.stats()["requests"] == []
+    real = cli(*args, "--create-concurrency", "1", "--json")
+    assert real.exit_code == 6
+    summary = _ndjson(real.stdout)[-1]
+    assert (summary["completed"], summary["skipped"]) == (plan["lines"], plan["skipped"])
+    assert f"sora batch --resume {summary['batch_id']} --max-cost 0.75" in real.stderr
+
+
 def test_429_storm_pauses_creates_and_completes(cli: Cli, tmp_path: Path) -> None:
     cli.fault(route="create", status=429, retry_after="0.3", times=6)
     prompts = _write(tmp_path, "p.txt", [f"owl {i}" for i in range(12)])
@@ -437,3 +456,23 @@ def test_an_unreadable_create_answer_that_named_its_task_is_reattached_not_paid_
     assert line["task_id"] == "video_named1" and line["reattached"] is True
     assert "charged a second time" not in again.stderr
     assert len(requests_for(cli.stats(), "create")) == 1  # the re-run created nothing
+
+
+def test_the_cap_skips_a_line_and_a_later_cheaper_one_still_fits() -> None:
+    from sora_cli.batch_cost import cap_covering, plan_within_cap
+    from sora_cli.batch_input import BatchLine
+    from sora_cli.profiles import get_profile
+
+    laozhang = get_profile("laozhang")
+
+    def line(number: int, seconds: int) -> BatchLine:
+        return BatchLine(number, f"k{number}", "p", "1280x720", seconds, "muse-video")
+
+    lines = [line(1, 20), line(2, 20), line(3, 10)]  # $0.55, $0.55, $0.30
+    plan = plan_within_cap(lines, 0.0, laozhang, 0.85)
+    assert [ln.number for ln in plan.create] == [1, 3]
+    assert [ln.number for ln in plan.skip] == [2]
+    assert plan.cost == pytest.approx(0.85)
+    assert cap_covering(0.85, plan.skip, laozhang) == pytest.approx(1.40)
+    assert plan_within_cap(lines, 0.5, laozhang, 0.85).create == [lines[2]]  # tasks so far count
+    assert len(plan_within_cap(lines, 0.0, laozhang, None).create) == 3

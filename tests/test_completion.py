@@ -137,6 +137,20 @@ def test_task_ids_come_from_the_journal_newest_first(sora_home: Path) -> None:
     assert bash_complete("sora status chat") == ["chatcmpl_9"]
 
 
+def test_gallery_completes_batch_ids_then_task_ids(sora_home: Path) -> None:
+    _journal(sora_home)
+    with Journal(sora_home / "jobs.sqlite3") as journal:
+        journal.save_batch("b-0123456789ab", "/videos/out", "[]")
+    assert bash_complete("sora gallery ")[:3] == ["b-0123456789ab", "chatcmpl_9", "video_5"]
+    assert bash_complete("sora gallery b-") == ["b-0123456789ab"]
+    assert bash_complete("sora gallery video_5 video_") == [
+        "video_5",
+        "video_2",
+        "video_1",
+        "video_0",
+    ]
+
+
 def test_id_completion_without_a_journal_offers_nothing_and_creates_nothing(
     sora_home: Path,
 ) -> None:

@@ -22,7 +22,7 @@ from sora_cli.batch_display import BatchDisplay
 from sora_cli.batch_input import BatchLine
 from sora_cli.console import Console
 from sora_cli.models import Task
-from tests.helpers import TEST_KEY, Cli
+from tests.helpers import TEST_KEY, Cli, journal_rows
 
 HOSTILE = ["[/]", "[red]x[/red]", "[bold", ":smile:"]
 PROMPT = "cat [/] [red]x[/red] [bold :smile:"  # short enough for `sora list`
@@ -240,6 +240,11 @@ def _on_a_terminal(
         )
     finally:
         os.close(slave)
+    return proc, _plain(_drain(master).decode("utf-8", "replace"))
+
+
+def _drain(master: int) -> bytes:
+    """Everything written to a pseudo-terminal until its other end closes; closes it."""
     chunks = []
     while True:
         try:
@@ -250,7 +255,7 @@ def _on_a_terminal(
             break
         chunks.append(chunk)
     os.close(master)
-    return proc, _plain(b"".join(chunks).decode("utf-8", "replace"))
+    return b"".join(chunks)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
@@ -293,3 +298,68 @@ def test_a_task_without_a_percentage_shows_state_and_time_not_zero_percent() -> 
     screen = _screen(err.getvalue())
     line = next(row for row in screen if "cgt-1" in row)
     assert "running" in line and "%" not in line and re.search(r"\d:\d\d:\d\d", line), screen
+
+
+def _all_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
+    """Run sora with stdout and stderr on one pseudo-terminal, as at a person's shell; returns
+    the exit code and the screen it left (control sequences applied)."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sora_cli", *argv],
+            stdout=slave,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **env},
+        )
+    finally:
+        os.close(slave)
+    shown = _drain(master)  # read while it runs: a full pty buffer would block the child
+    code = proc.wait(timeout=60)
+    return code, _screen(shown.decode("utf-8", "replace").replace("\r\n", "\n"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_batch_results_survive_its_live_display_on_a_terminal(
+    cli: Cli, tmp_path: Path, sora_home: Path
+) -> None:
+    assert cli.emulator is not None
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("".join(f"cat {i}\n" for i in range(4)), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {
+        "SORA_HOME": str(sora_home),
+        "SORA_BASE_URL": cli.emulator.base_url,
+        "SORA_API_KEY": TEST_KEY,
+        "COLUMNS": "200",
+    }
+    code, screen = _all_on_a_terminal(["batch", str(prompts), "-O", str(out)], env)
+    assert code == 0, screen
+    saved = sorted(str(p) for p in out.glob("*.mp4"))
+    assert len(saved) == 4
+    # each saved path is a whole line of its own, as it would be in a pipe
+    assert sorted(row for row in screen if row.startswith(str(out))) == saved, screen
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("room", [0, 30])
+def test_sora_list_on_a_narrow_terminal_keeps_ids_and_paths_whole(
+    cli: Cli, tmp_path: Path, sora_home: Path, room: int
+) -> None:
+    prompt = "a very long prompt about a cat that rides a skateboard down a hill at dusk"
+    out = tmp_path / "clip.mp4"
+    created = cli("generate", prompt, "-o", str(out), "--quiet")
+    assert created.exit_code == 0, created.stderr
+    (row,) = journal_rows(sora_home)
+    # id, status, a prompt cut to 12 and the path, with their padding, and `room` to spare:
+    # far too narrow for all nine columns
+    columns = len(row["id"]) + len(str(out)) + 35 + room
+    env = {"SORA_HOME": str(sora_home), "TERM": "xterm-256color", "COLUMNS": str(columns)}
+    proc, shown = _on_a_terminal(["list"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert row["id"] in shown  # never shortened: it is what other commands take
+    assert all(len(line) <= columns for line in shown.splitlines())
+    assert "a very long" in shown and "…" in shown  # the prompt gave way first
+    assert str(out) in shown  # whole: the columns that matter least made room

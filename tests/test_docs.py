@@ -1,4 +1,5 @@
-"""The docs stay true: README's reference matches `--help`, and its commands match CI."""
+"""The docs stay true: the references in docs/ match `--help` and the JSON schema, README
+stays what a person reads, and its commands match CI."""
 
 from __future__ import annotations
 
@@ -12,11 +13,35 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_readme_reference_matches_help() -> None:
+def test_generated_references_match_help_and_schema() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_reference.py"), "--check"], cwd=ROOT
     )
-    assert done.returncode == 0, "README is stale: run python scripts/gen_reference.py"
+    assert done.returncode == 0, "docs/ is stale: run python scripts/gen_reference.py"
+
+
+def test_readme_is_what_a_person_reads() -> None:
+    readme = _readme()
+    assert len(readme.splitlines()) < 560  # the prose, the quick start and one figure table
+    assert "reference:start" not in readme and "json:start" not in readme  # those live in docs/
+    for page in ("docs/commands.md", "docs/json.md", "docs/RELIABILITY.md"):
+        assert f"]({page})" in readme, f"README does not link {page}"
+        assert (ROOT / page).exists()
+    headings = re.findall(r"^## (.+)$", readme, re.M)
+    assert headings[headings.index("Quick start") + 1] == "Which model today"
+    for needed in ("Install", "Everyday use", "Use in CI", "Configuration", "Exit codes"):
+        assert needed in headings
+    assert "Troubleshooting" in headings
+
+
+def test_readme_installs_from_git_not_pypi() -> None:
+    readme = _readme()
+    assert "not on PyPI yet" in readme
+    installs = re.findall(r"(?:pip|pipx|uv tool) install (?:--force |-e )?(\S+)", readme)
+    assert len(installs) >= 5
+    for target in (t.strip("\"'`") for t in installs):
+        # a clone, the current directory (with the test extra), or a git URL: never PyPI
+        assert target.startswith((".", "git+")), f"installs {target!r} from PyPI"
 
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
@@ -36,6 +61,7 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
         ["emulator"],
         ["demo"],
         ["doctor"],
+        ["gallery"],
         ["config", "set"],
     ],
 )
@@ -67,13 +93,13 @@ def _readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_keeps_the_generated_json_reference() -> None:
+def test_docs_keep_the_generated_json_reference() -> None:
     from sora_cli.output_schema import DOCUMENTS
 
-    readme = _readme()
-    assert "<!-- json:start" in readme and "<!-- json:end -->" in readme
+    page = (ROOT / "docs" / "json.md").read_text(encoding="utf-8")
+    assert "<!-- json:start" in page and "<!-- json:end -->" in page
     for doc in DOCUMENTS:
-        assert f"### {doc.title}" in readme
+        assert f"### {doc.title}" in page
 
 
 def test_readme_shows_how_to_install_each_completion_script() -> None:
@@ -113,3 +139,19 @@ def test_every_sora_invocation_in_the_ci_job_is_a_real_command_and_option() -> N
         for token in (t.strip("\"'") for t in rest.split()):
             if token.startswith("-") and token != "-":
                 assert token.split("=")[0] in known, f"sora {name}: no option {token}"
+
+
+def test_the_reference_covers_every_command() -> None:
+    import importlib.util
+
+    from sora_cli.app import app
+
+    script = ROOT / "scripts" / "gen_reference.py"
+    spec = importlib.util.spec_from_file_location("gen_reference", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    listed = {tuple(words) for words in module.COMMANDS}
+    registered = {(c.name,) for c in app.registered_commands}
+    registered |= {(g.name,) for g in app.registered_groups}
+    assert registered <= listed, registered - listed

@@ -70,32 +70,26 @@ def test_generate_ends_with_path_size_duration_and_resolution(cli: Cli) -> None:
     assert result.exit_code == 0, result.stderr
     path = result.stdout.strip()
     last = _last_line(result.stderr)
-    assert last.startswith(f"sora: saved {path} (") and last.endswith(" MiB, 15.0 s, 1280x720)")
+    assert last.startswith(f"sora: saved {path} (") and last.endswith("iB, 15.0 s, 1280x720)")
 
 
 def test_download_ends_with_the_same_summary(cli: Cli) -> None:
     task_id = cli("generate", "a dog", "--no-download").stdout.strip()
     result = cli("download", task_id, "-o", "dog.mp4")
     assert result.exit_code == 0, result.stderr
-    assert _last_line(result.stderr).endswith(" MiB, 10.0 s, 720x1280)")
+    assert _last_line(result.stderr).endswith("iB, 10.0 s, 720x1280)")
 
 
 @pytest.fixture
 def fake_player(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An `xdg-open`/`open` on PATH that records what it was asked to open."""
     import os
-    import sys
 
-    if sys.platform == "win32":
-        pytest.skip("uses os.startfile on Windows")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    from tests.helpers import install_fake_player
+
     record = tmp_path / "opened.txt"
-    for name in ("xdg-open", "open"):
-        tool = bin_dir / name
-        tool.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{record}"\n')
-        tool.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    install_fake_player(tmp_path / "bin", f'printf "%s" "$1" > "{record}"')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     return record
 
 
@@ -134,8 +128,10 @@ def test_open_without_a_player_only_warns(
     assert result.exit_code == 0, result.stderr
     saved = result.stdout.strip()
     assert Path(saved).exists()
-    assert "sora: warning: no video player to open it with" in result.stderr
-    assert _last_line(result.stderr).startswith(f"sora: saved {saved} (")
+    lines = result.stderr.splitlines()
+    # the warning follows the `saved` line it is about
+    assert lines[-2].startswith(f"sora: saved {saved} (")
+    assert lines[-1].startswith("sora: warning: no video player to open it with")
 
 
 def test_open_with_video_on_stdout_is_ignored_with_a_warning(cli: Cli, fake_player: Path) -> None:
@@ -166,4 +162,4 @@ def test_download_open_works_for_a_stream_run_too(cli: Cli, fake_player: Path) -
     result = cli("download", task_id, "--open", "-o", "cat.mp4")
     assert result.exit_code == 0, result.stderr
     assert Path(_wait_for(fake_player)).name == "cat.mp4"
-    assert _last_line(result.stderr).endswith(" MiB, 10.0 s, 720x1280)")
+    assert _last_line(result.stderr).endswith("iB, 10.0 s, 720x1280)")

@@ -149,6 +149,16 @@ def test_timeout_exits_6_with_resume_command(cli: Cli, sora_home: Path) -> None:
     assert "keeps running" in result.stderr
 
 
+def test_timeout_resume_command_repeats_the_output_asked_for(
+    cli: Cli, sora_home: Path, tmp_path: Path
+) -> None:
+    result = cli("generate", "slow [emulator:stuck]", "--timeout", "1", "-o", "my clip.mp4")
+    assert result.exit_code == 6
+    (row,) = journal_rows(sora_home)
+    wanted = Path.cwd() / "my clip.mp4"  # absolute: it still holds from another directory
+    assert f"sora download {row['id']} --wait -o '{wanted}'" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -44,6 +44,24 @@ def test_a_signal_while_polling_exits_130_and_keeps_the_task(
     assert "Traceback" not in stderr and TEST_KEY not in stderr
 
 
+def test_ctrl_c_resume_command_repeats_the_output_asked_for(
+    emulator: Emulator, sora_home: Path, tmp_path: Path
+) -> None:
+    proc = start_sora(
+        "generate",
+        "slow [emulator:stuck]",
+        "-o",
+        "intr.mp4",
+        env=_env(emulator, sora_home),
+        cwd=tmp_path,
+    )
+    wait_until(has_rows(sora_home))
+    code, _, stderr = interrupt(proc, signal.SIGINT)
+    assert code == 130, stderr
+    (row,) = journal_rows(sora_home)
+    assert f"sora download {row['id']} --wait -o {tmp_path / 'intr.mp4'}" in stderr
+
+
 def test_key_never_appears_in_any_output(
     emulator: Emulator, sora_home: Path, tmp_path: Path
 ) -> None:

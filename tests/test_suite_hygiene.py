@@ -31,6 +31,7 @@ COMMANDS = [
     ["generate", "--help"],
     ["download", "--help"],
     ["config", "list"],
+    ["gallery", "--help"],
 ]
 
 

@@ -48,8 +48,8 @@ ProfileOpt = Annotated[
     str | None,
     typer.Option(
         "--profile",
-        help="API profile: laozhang, seedance, openai, compatible or one of yours [env: "
-        "SORA_PROFILE].",
+        help="API profile: laozhang, seedance, openai, compatible, or a [profiles.NAME] of "
+        "the config file [env: SORA_PROFILE].",
         show_default=False,
         autocompletion=complete_profile,
     ),
@@ -107,8 +107,8 @@ SizeOpt = Annotated[
     typer.Option(
         "--size",
         "-s",
-        help="1280x720 | 720x1280 (openai also 1024x1792 | 1792x1024; seedance 480p to "
-        "1080p sizes), or landscape/portrait [default: config `size`, else 720x1280 "
+        help="WIDTHxHEIGHT the model makes (`sora models`; seedance 480p to 1080p sizes), or "
+        "landscape/portrait [default: config `size`, else 720x1280 or the model's first "
         "(seedance: 1280x720)].",
         show_default=False,
         autocompletion=complete_size,
@@ -119,8 +119,9 @@ SecondsOpt = Annotated[
     typer.Option(
         "--seconds",
         "-d",
-        help="Duration in seconds: 10 | 15 (openai: 4 | 8 | 12; seedance: 4-15, 2.5 up to 30) "
-        "[default: config `seconds`, else 10 (openai: 4; seedance: 5)].",
+        help="Duration in seconds, one the model makes (`sora models`: sora-2 10 | 15, "
+        "muse-video 5-60, seedance 4-15, 2.5 up to 30) [default: config `seconds`, else the "
+        "model's (seedance: 5)].",
         show_default=False,
         autocompletion=complete_seconds,
     ),
@@ -168,6 +169,17 @@ class Runtime:
     console: Console
     json: bool
     _core: HttpCore | None = field(default=None, repr=False)
+    # When a wait (`--watch`, `--wait`) must be over: set by its first look at the task, so
+    # --timeout bounds that look as well as the polls after it.
+    wait_deadline: float | None = None
+
+    def start_wait_clock(self) -> float:
+        """The wait's deadline, started now if it has not been."""
+        if self.wait_deadline is None:
+            import time
+
+            self.wait_deadline = time.monotonic() + self.settings.timeout
+        return self.wait_deadline
 
     def core(self) -> HttpCore:
         """The API's HTTP core (with the key, which is required from here on)."""
@@ -203,7 +215,7 @@ class Runtime:
         """The job journal (opened per call; cheap)."""
         from sora_cli.journal import Journal
 
-        return Journal(self.settings.paths.journal_file)
+        return Journal(self.settings.paths.journal_file, warn=self.console.warn)
 
     def report_retry(self, notice: RetryNotice) -> None:
         from sora_cli import constants

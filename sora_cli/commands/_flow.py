@@ -20,10 +20,19 @@ if TYPE_CHECKING:
 
 
 def wait_with_display(
-    rt: Runtime, api: VideoApi, journal: Journal, task_id: str, first: Polled | None = None
+    rt: Runtime,
+    api: VideoApi,
+    journal: Journal,
+    task_id: str,
+    first: Polled | None = None,
+    *,
+    output: str | None = None,
 ) -> Task:
     """Poll until the task ends, showing progress on stderr, as often and as long as its
-    model asks for (catalog) unless a flag or the config file said otherwise."""
+    model asks for (catalog) unless a flag or the config file said otherwise; `output` is
+    the `-o` asked for, repeated in the command that resumes."""
+    import time
+
     from sora_cli.jobs import WaitCallbacks, wait_for_task
 
     record = journal.get(task_id)
@@ -31,15 +40,19 @@ def wait_with_display(
         rt.settings.profile.entry(record.model) if record and record.model else None
     )
     display = rt.console.task_display(task_id)
+    timeout = settings.timeout
+    if rt.wait_deadline is not None:  # the wait began with a first look: what is left of it
+        timeout = max(0.0, rt.wait_deadline - time.monotonic())
     try:
         return wait_for_task(
             api,
             journal,
             task_id,
             poll_interval=settings.poll_interval,
-            timeout=settings.timeout,
+            timeout=timeout,
             callbacks=WaitCallbacks(on_update=display.update, on_warning=rt.console.warn),
             first=first,
+            output=output,
         )
     finally:
         display.close()
@@ -101,12 +114,13 @@ def sent_to_stdout(journal: Journal, record_id: str, size: int) -> int:
 
 
 def print_record_or(rt: Runtime, journal: Journal, task_id: str, text: str) -> None:
-    """With --json the journal record of the task, else `text`, on stdout."""
+    """With --json the journal record of the task, else `text` (an id or a path, quoted
+    when it holds a line break), on stdout."""
     if rt.json:
         record = journal.get(task_id)
         rt.console.result_json(record.to_json() if record else {"id": task_id})
     else:
-        rt.console.result(text)
+        rt.console.result_path(text)
 
 
 @contextmanager
@@ -116,7 +130,7 @@ def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[
 
     The exit code says what went wrong. Not with `-o -`, where stdout is the video.
     """
-    from sora_cli.errors import SoraError
+    from sora_cli.errors import JournalError, SoraError
     from sora_cli.outputs import STDOUT
 
     try:
@@ -126,21 +140,38 @@ def task_on_stdout_even_on_failure(rt: Runtime, output: str | None) -> Iterator[
             if not rt.json:
                 rt.console.result(exc.task_id)
             else:
-                with rt.journal() as journal:
-                    record = journal.get(exc.task_id)
+                record = None
+                try:
+                    with rt.journal() as journal:
+                        record = journal.get(exc.task_id)
+                except JournalError:
+                    pass  # a journal that cannot be read must not hide the id
                 rt.console.result_json(record.to_json() if record else {"id": exc.task_id})
         raise
 
 
-def retrieve_explained(rt: Runtime, api: VideoApi, journal: Journal, task_id: str) -> Polled:
-    """One status look; a 404 for a task the journal knows is explained (expired or not)."""
+def retrieve_explained(
+    rt: Runtime, api: VideoApi, journal: Journal, task_id: str, *, waiting: bool = False
+) -> Polled:
+    """One status look; a 404 for a task the journal knows is explained (expired or not).
+    `waiting`: the look is the first of a wait, and --timeout bounds it too."""
     import time
 
-    from sora_cli.errors import ApiNotFound, NotFound
-    from sora_cli.jobs import journal_changes
+    from sora_cli.errors import ApiNotFound, NetworkError, NotFinished, NotFound
+    from sora_cli.jobs import journal_changes, resume_command
 
+    if waiting:
+        api.core.deadline = rt.start_wait_clock()
     try:
         polled = api.retrieve(task_id)
+    except NetworkError as exc:
+        if waiting and time.monotonic() >= rt.start_wait_clock():
+            raise NotFinished(
+                f"no answer about task {task_id} within {rt.settings.timeout:g} s",
+                hint=f"try again later: {resume_command(task_id)}",
+                task_id=task_id,
+            ) from exc
+        raise
     except ApiNotFound as exc:
         record = journal.get(task_id)
         if record and record.expires_at and record.expires_at <= time.time():
@@ -154,6 +185,8 @@ def retrieve_explained(rt: Runtime, api: VideoApi, journal: Journal, task_id: st
         if record is None:
             exc.hint = "check the id (`sora list` shows the tasks this machine created)"
         raise
+    finally:
+        api.core.deadline = None
     task = polled.task
     if journal.get(task_id) is None:  # made elsewhere: the journal learns it from the API
         from sora_cli.jobs import record_for

@@ -24,22 +24,37 @@ def choose_model(
 
     settings = rt.settings
     given = {"model": model_opt, "seconds": seconds_opt, "size": size_opt}
-    try:
-        return settings.profile.choose(
-            model_opt or settings.model,
-            seconds_opt if seconds_opt is not None else settings.seconds,
-            size_opt or settings.size,
-            seconds_given=seconds_opt is not None,
-        )
-    except UsageError as exc:
-        key = next((k for word, k in _REFUSAL_KEYS if exc.message.startswith(word)), None)
-        if key is not None and given[key] is None and getattr(settings, key) is not None:
+    seconds_default, size_default = settings.seconds, settings.size
+    while True:
+        try:
+            return settings.profile.choose(
+                model_opt or settings.model,
+                seconds_opt if seconds_opt is not None else seconds_default,
+                size_opt or size_default,
+                seconds_given=seconds_opt is not None,
+            )
+        except UsageError as exc:
+            key = next((k for word, k in _REFUSAL_KEYS if exc.message.startswith(word)), None)
+            if key is None or given[key] is not None or getattr(settings, key) is None:
+                raise
+            default = {"seconds": seconds_default, "size": size_default}.get(key)
+            if model_opt is not None and default is not None:
+                # A model chosen on the command line beats a default meant for another one.
+                rt.console.info(
+                    f"the configured {key} ({default}) is not one {model_opt} makes; "
+                    "using the model's default"
+                )
+                if key == "seconds":
+                    seconds_default = None
+                else:
+                    size_default = None
+                continue
             exc.message += f" (the `{key}` default in {settings.paths.config_file})"
             exc.hint = (
                 f"pass --{key} explicitly, or fix it: sora config set {key} VALUE "
                 f"(or sora config unset {key})"
             )
-        raise
+            raise
 
 
 def check_frames_and_extend(
@@ -131,6 +146,17 @@ def extend_source(rt: Runtime, journal: Journal, spec: str, choice: Choice) -> s
         )
     rt.console.info(f"extending {spec} ({source if source is not None else '?'} s)")
     return record.url
+
+
+def source_size(rt: Runtime, spec: str) -> str | None:
+    """The size of the journal's task `spec` (None for a URL or an unknown id)."""
+    from sora_cli.inputs import is_url
+
+    if is_url(spec) or not rt.settings.paths.journal_file.exists():
+        return None
+    with rt.journal() as journal:
+        record = journal.get(spec)
+    return record.size if record is not None else None
 
 
 def _whole_seconds(value: str | None) -> int | None:

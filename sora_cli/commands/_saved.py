@@ -9,9 +9,10 @@ from sora_cli.commands._common import Runtime
 
 def describe_saved(dest: Path, size: int) -> str:
     """`saved ./sora-x.mp4 (1.2 MiB, 10.0 s, 1280x720)`, from the file's own MP4 header."""
+    from sora_cli.console import binary_size
     from sora_cli.mp4 import read_info
 
-    facts = [f"{size / 1024 / 1024:.1f} MiB"]
+    facts = [binary_size(size)]
     info = read_info(dest)
     if info is not None and info.duration is not None:
         facts.append(f"{info.duration:.1f} s")
@@ -21,15 +22,16 @@ def describe_saved(dest: Path, size: int) -> str:
 
 
 def report_saved(rt: Runtime, dest: Path | None, size: int, *, open_video: bool = False) -> None:
-    """Open the video if asked (never failing), then the summary as the last stderr line."""
+    """Say what was saved, then open the video if asked (never failing): a warning about
+    the player follows the `saved` line it is about."""
     if dest is None:
         if open_video:
             rt.console.warn("--open ignored: the video was written to stdout")
         return
+    rt.console.info(describe_saved(dest, size))
     if open_video:
         from sora_cli.opener import open_in_player
 
         problem = open_in_player(dest)
         if problem:
             rt.console.warn(problem)
-    rt.console.info(describe_saved(dest, size))

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sora_cli.batch import BatchOptions, LineResult
     from sora_cli.batch_input import BatchLine
     from sora_cli.journal import JobRecord
+    from sora_cli.profiles import Profile
 
 
 def batch(
@@ -75,6 +76,12 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing output files.")
     ] = False,
+    gallery: Annotated[
+        bool,
+        typer.Option(
+            "--gallery", help="At the end, write index.html in the output directory (sora gallery)."
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -120,7 +127,7 @@ def batch(
         wait_times=lambda model: _wait_times(rt, model),
     )
     try:
-        code = _run(rt, file, resume, dry_run, options)
+        code = _run(rt, file, resume, dry_run, options, gallery)
     finally:
         rt.close()
     if code:
@@ -180,7 +187,12 @@ def _check_image(rt: Runtime, spec: str, size: str) -> None:
 
 
 def _run(
-    rt: Runtime, file: str | None, resume: str | None, dry_run: bool, options: BatchOptions
+    rt: Runtime,
+    file: str | None,
+    resume: str | None,
+    dry_run: bool,
+    options: BatchOptions,
+    gallery: bool = False,
 ) -> int:
     from sora_cli.outputs import precheck_directory
 
@@ -188,12 +200,12 @@ def _run(
     if options.max_cost is not None:
         refuse_unknown_prices(rt, lines)
     if dry_run:
-        _plan(rt, batch_id, lines, options.retry_failed)
+        _plan(rt, batch_id, lines, options)
         return 0
     rt.settings.require_api_key()
     rt.settings.require_base_url()
     precheck_directory(options.output_dir)
-    return _execute(rt, batch_id, lines, options)
+    return _execute(rt, batch_id, lines, options, gallery)
 
 
 def _wait_times(rt: Runtime, model: str) -> tuple[float, float]:
@@ -219,10 +231,11 @@ def refuse_unknown_prices(rt: Runtime, lines: list[BatchLine]) -> None:
         )
 
 
-def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool) -> None:
+def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> None:
     """Price only the lines a real run would create: the rest re-attach to their tasks on
-    this server (which a real run would not pay for again)."""
+    this server (which a real run would not pay for again), or --max-cost skips them."""
     from sora_cli.batch import Server, batch_state, needs_task
+    from sora_cli.batch_cost import cap_covering, cap_reason, committed_cost, plan_within_cap
     from sora_cli.batch_display import plural
 
     profile = rt.settings.profile
@@ -231,31 +244,55 @@ def _plan(rt: Runtime, batch_id: str, lines: list[BatchLine], retry_failed: bool
         with rt.journal() as journal:
             server = Server(rt.settings.base_url, profile.name)
             known = batch_state(journal, batch_id, server).known
-    new = [ln for ln in lines if needs_task(known.get(ln.key), retry_failed)]
-    cost = sum(profile.price(ln.model, ln.size, ln.seconds) or 0.0 for ln in new)
+    candidates = [ln for ln in lines if needs_task(known.get(ln.key), options.retry_failed)]
+    plan = plan_within_cap(candidates, committed_cost(known, profile), profile, options.max_cost)
     if rt.json:
         rt.console.result_json(
             {
                 "type": "plan",
                 "batch_id": batch_id,
-                "lines": len(new),  # documented as the tasks the batch would create
-                "estimated_cost_usd": round(cost, 4),
+                "lines": len(plan.create),  # documented as the tasks the batch would create
+                "estimated_cost_usd": round(plan.cost, 4),
                 "profile": profile.name,
+                "skipped": len(plan.skip),
             }
         )
-        return
-    existing = len(lines) - len(new)
-    # Token-billed models have no published price per clip: say the figures are ours.
-    priced_as = "estimated prices" if any(e.price_estimated for e in profile.catalog) else "prices"
-    rt.console.result(
-        f"{plural(len(new), 'task')} to create, estimated ${cost:.2f} if all complete "
-        f"({profile.name} {priced_as}; failed tasks are free)"
-        + (f"; {plural(existing, 'line')} already with a task" if existing else "")
-        + f"; batch {batch_id}"
-    )
+    else:
+        existing = len(lines) - len(candidates)
+        # Token-billed models have no published price per clip: say the figures are ours.
+        estimated = any(e.price_estimated for e in profile.catalog)
+        priced_as = "estimated prices" if estimated else "prices"
+        rt.console.result(
+            f"{plural(len(plan.create), 'task')} to create, estimated ${plan.cost:.2f} if all "
+            f"complete ({profile.name} {priced_as}; failed tasks are free)"
+            + (f"; {plural(existing, 'line')} already with a task" if existing else "")
+            + (f"; {len(plan.skip)} skipped" if plan.skip else "")
+            + f"; batch {batch_id}"
+        )
+    if plan.skip and options.max_cost is not None:
+        numbers = ", ".join(str(ln.number) for ln in plan.skip)
+        reason = cap_reason(options.max_cost).removeprefix("not created: ")
+        rt.console.warn(f"{plural(len(plan.skip), 'line')} would be skipped ({numbers}): {reason}")
+        needed = cap_covering(options.max_cost, plan.skip, profile)
+        rt.console.info(f"to create them all: --max-cost {needed:.2f}")
 
 
-def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions) -> int:
+def _cap_hint(results: list[LineResult], options: BatchOptions, profile: Profile) -> str | None:
+    """`--max-cost X` when the cap is why lines were not created, else None."""
+    from sora_cli.batch_cost import cap_covering, cap_reason
+
+    if options.max_cost is None:
+        return None
+    reason = cap_reason(options.max_cost)
+    capped = [r.line for r in results if r.outcome == "skipped" and r.error == reason]
+    if not capped:
+        return None
+    return f"--max-cost {cap_covering(options.max_cost, capped, profile):.2f}"
+
+
+def _execute(
+    rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchOptions, gallery: bool
+) -> int:
     import asyncio
     import json
 
@@ -309,7 +346,15 @@ def _execute(rt: Runtime, batch_id: str, lines: list[BatchLine], options: BatchO
         display.close()
     summary = summarise(results)
     summary["batch_id"] = batch_id
+    page = None
+    if gallery:
+        from sora_cli.commands.gallery import announce, write_batch_gallery
+
+        page = write_batch_gallery(rt, batch_id, options.output_dir)
+        summary["gallery"] = str(page.path) if page else None
     if rt.json:
         rt.console.result_json_line(summary)
-    display.summary(summary)
+    display.summary(summary, cap_hint=_cap_hint(results, options, s.profile))
+    if page is not None:
+        announce(rt, page, path=True)
     return int(summary["exit_code"])

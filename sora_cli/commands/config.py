@@ -7,12 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
+from sora_cli.commands._help import FullSummaryGroup
 from sora_cli.completion import complete_config_key
 
 app = typer.Typer(
+    cls=FullSummaryGroup,
     help="Read and write the config file (precedence: flag > environment > file > default).",
-    no_args_is_help=True,
 )
+
+
+@app.callback(invoke_without_command=True)
+def overview(ctx: typer.Context) -> None:
+    """Bare `sora config` shows its help and exits 0, as `gh` does for a command group."""
+    if ctx.invoked_subcommand is None:  # bare `sora config`: its help, as a question answered
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 KeyArg = Annotated[
     str,
@@ -72,7 +81,40 @@ def _validate(key: str, value: Any, config: Any) -> Any:
         value = profile.check_seconds(value)
     elif key == "model":
         value = profile.check_model(value)
+    if key in ("size", "seconds", "model"):
+        _check_together(key, value, config, profile)
+    if key in profile.pinned:
+        _console().warn(
+            f"the active profile sets {key} itself ({profile.defined_in}), which wins over "
+            "this top-level key; edit the profile's table instead"
+        )
     return value
+
+
+def _check_together(key: str, value: Any, config: Any, profile: Any) -> None:
+    """A default duration or size must be one the default model makes (a mismatch would
+    break every later `generate`); a new default model that refuses the file's duration
+    or size is allowed, with a warning saying which key to change."""
+    from sora_cli.errors import UsageError
+
+    chosen = {k: config.values.get(k) for k in ("model", "size", "seconds")}
+    chosen[key] = value
+    model = chosen["model"] or profile.default_model
+    if not model or profile.entry(model) is None:
+        return
+    try:
+        profile.choose(model, chosen["seconds"], chosen["size"], seconds_given=False)
+    except UsageError as exc:
+        if key == "model":
+            _console().warn(
+                f"{exc.message} (the file's defaults); change them: sora config set "
+                "seconds/size VALUE, or sora config unset seconds/size"
+            )
+            return
+        raise UsageError(
+            f"{exc.message} (the default model in this file is {model})",
+            hint=exc.hint,
+        ) from None
 
 
 def _read_secret() -> str:

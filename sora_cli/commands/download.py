@@ -94,16 +94,16 @@ def _run(
             return
     api = rt.api()
     with rt.journal() as journal:
-        polled = retrieve_explained(rt, api, journal, task_id)
+        polled = retrieve_explained(rt, api, journal, task_id, waiting=wait)
         task = polled.task
         if not task.state.is_final:
             if not wait:
                 progress = f" ({task.progress}%)" if task.progress is not None else ""
                 raise NotFinished(
                     f"task {task_id} is {task.status}{progress}, not finished yet",
-                    hint=f"wait for it with: {resume_command(task_id)}",
+                    hint=f"wait for it with: {resume_command(task_id, output)}",
                     task_id=task_id,
                 )
-            task = wait_with_display(rt, api, journal, task_id, first=polled)
+            task = wait_with_display(rt, api, journal, task_id, first=polled, output=output)
         raise_if_failed(task)
         deliver(rt, api, journal, task, dest, open_video=open_video)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 
-from sora_cli.completion import complete_profile
+Completion = tuple[str, str]
+T = TypeVar("T")
+
+
+def complete_emulator_profile(incomplete: str) -> list[Completion]:
+    """The API flavours the emulator can play (not the client's profiles)."""
+    return [
+        ("laozhang", "sora-2 and the Muse family, plus the sync chat API"),
+        ("openai", "OpenAI's videos API: sora-2/sora-2-pro, list, remix, variants"),
+        ("gateway", "any OpenAI-format gateway: JSON only, any model (client: compatible)"),
+    ]
 
 
 def _check_options(
@@ -38,6 +49,18 @@ def _check_options(
             raise UsageError(f"{flag} must be 0 or more, not {count}")
 
 
+def _parsed(flag: str, parse: Callable[[str], T], text: str | None) -> T | None:
+    """A list option parsed by the emulator's own parser; its complaint becomes exit 2."""
+    from sora_cli.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
 def emulator(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
@@ -50,8 +73,8 @@ def emulator(
         str,
         typer.Option(
             "--profile",
-            help="Emulate laozhang or openai values.",
-            autocompletion=complete_profile,
+            help="Emulate laozhang (sora-2, Muse), openai, or gateway (any model, JSON).",
+            autocompletion=complete_emulator_profile,
         ),
     ] = "laozhang",
     queue_seconds: Annotated[
@@ -72,6 +95,34 @@ def emulator(
         int | None,
         typer.Option("--video-bytes", help="Pad every video to this many bytes (benchmarks)."),
     ] = None,
+    ttl_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--ttl-seconds",
+            help="Tasks expire this long after creation (default: 24 h Sora, 7 days Muse).",
+        ),
+    ] = None,
+    retired: Annotated[
+        str | None,
+        typer.Option(
+            "--retired",
+            metavar="<list>",
+            help="MODEL[=SUCCESSOR],...: answer their creates at once, unbilled, as retired.",
+        ),
+    ] = None,
+    retired_answer: Annotated[
+        int,
+        typer.Option(
+            "--retired-answer",
+            help="404 (has been retired. Switch to X) or 503 (no available channels).",
+        ),
+    ] = 404,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models", metavar="<list>", help="ID,...: with --profile gateway, serve only these."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log requests.")] = False,
     honour_idempotency: Annotated[
         bool,
@@ -85,17 +136,27 @@ def emulator(
 
     Prints the API base URL on stdout, then serves until Ctrl-C. Faults on demand: prompts
     containing [emulator:content-violation] fail; POST /__emulator__/faults queues HTTP
-    errors (see README "Emulator").
+    errors (see README "The emulator").
 
-    Example: sora emulator --port 8000 --gen-seconds 5
+    Example: sora emulator --port 8000 --gen-seconds 5 --retired sora-2=muse-video
     """
     from sora_cli.config_keys import is_loopback_host
     from sora_cli.emulator import Emulator, EmulatorConfig
+    from sora_cli.emulator.config import PROFILES, parse_models, parse_retired
     from sora_cli.errors import UsageError
 
-    if profile not in ("laozhang", "openai"):
-        raise UsageError(f"unknown profile {profile!r}", hint="use laozhang or openai")
+    if profile not in PROFILES:
+        raise UsageError(f"unknown profile {profile!r}", hint=f"use {', '.join(PROFILES)}")
     _check_options(host, port, cdn_port, queue_seconds, gen_seconds, poll_after_ms, video_bytes)
+    if ttl_seconds is not None and not ttl_seconds >= 0:
+        raise UsageError(f"--ttl-seconds must be a number of seconds >= 0, not {ttl_seconds:g}")
+    retired_models = _parsed("--retired", parse_retired, retired) or {}
+    served = _parsed("--models", parse_models, models) or ()
+    if retired_answer not in (404, 503):
+        raise UsageError(f"--retired-answer must be 404 or 503, not {retired_answer}")
+    if served and profile != "gateway":
+        raise UsageError("--models applies to --profile gateway only (the others serve their "
+                         "own catalog)")
     if api_key is not None and not api_key.strip():
         raise UsageError("--api-key must not be empty (leave it out to accept any key)")
     if not is_loopback_host(host):
@@ -112,6 +173,10 @@ def emulator(
         poll_after_ms=poll_after_ms,
         api_key=api_key,
         video_bytes=video_bytes,
+        ttl_seconds=ttl_seconds,
+        retired=retired_models,
+        retired_answer=retired_answer,
+        models=served,
         verbose=verbose,
         honour_idempotency=honour_idempotency,
     )

@@ -216,6 +216,7 @@ def run_generate(
         choose_model,
         extend_source,
         note_if_retired,
+        source_size,
     )
     from sora_cli.errors import SoraError, UsageError
     from sora_cli.inputs import read_prompt
@@ -236,6 +237,8 @@ def run_generate(
         rt.console.warn("--no-wait creates the task only: -o/--open apply to `sora download`")
     # Everything is checked before anything is paid for.
     extras = extras or CreateExtras()
+    if extend_opt and size_opt is None:  # a continuation keeps its source's shape
+        size_opt = source_size(rt, extend_opt)
     choice = choose_model(rt, model_opt, seconds_opt, size_opt)
     rt.settings = settings = rt.settings.for_model(choice.entry)
     profile = settings.profile
@@ -285,7 +288,7 @@ def run_generate(
                 choice.size,
                 choice.seconds,
                 upload,
-                key,
+                intent.key,
                 last_frame=end_frame,
                 extend_url=extend_url,
                 body=profile.body,
@@ -295,7 +298,9 @@ def run_generate(
                 generate_audio=extras.audio,
                 seed=extras.seed,
             )
-            task = api.create(request, successor=choice.entry.successor)
+            task = intent.recover(
+                api, can_list=profile.lists_tasks, notice=rt.console.warn
+            ) or api.create(request, successor=choice.entry.successor)
         except (SoraError, KeyboardInterrupt) as exc:
             intent.failed(exc)
             shown = explain_lost_create(exc, intent.row.id)
@@ -307,7 +312,9 @@ def run_generate(
         if no_wait:
             print_record_or(rt, journal, task.id, task.id)
             return
-        done = wait_with_display(rt, api, journal, task.id)
+        done = wait_with_display(
+            rt, api, journal, task.id, output=None if no_download else output
+        )
         raise_if_failed(done)
         if no_download:
             print_record_or(rt, journal, task.id, task.id)

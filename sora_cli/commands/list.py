@@ -130,7 +130,11 @@ def _run(rt: Runtime, refresh: bool, limit: int) -> None:
             ]
         )
     rt.console.table(
-        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "COST", "EXPIRES IN", "PROMPT", "FILE"], rows
+        ["ID", "CREATED", "STATUS", "SIZE", "SEC", "COST", "EXPIRES IN", "PROMPT", "FILE"],
+        rows,
+        keep=("ID",),
+        give_way=("PROMPT",),
+        drop=("SEC", "SIZE", "COST", "EXPIRES IN", "CREATED"),
     )
 
 

@@ -68,7 +68,7 @@ def _run(rt: Runtime, task_id: str, watch: bool) -> None:
         return
     api = rt.api()
     with rt.journal() as journal:
-        polled = retrieve_explained(rt, api, journal, task_id)
+        polled = retrieve_explained(rt, api, journal, task_id, waiting=watch)
         task = polled.task
         if watch and not task.state.is_final:
             task = wait_with_display(rt, api, journal, task_id, first=polled)

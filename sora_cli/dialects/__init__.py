@@ -30,6 +30,10 @@ class VideoApi(Protocol):
         """One status answer, normalised to a `Task`."""
         ...
 
+    def list_recent(self) -> list[Task]:
+        """The account's recent tasks, newest first, where the profile `lists_tasks`."""
+        ...
+
     def content_url(self, task: Task) -> str:
         """Where a completed task's MP4 is fetched from first."""
         ...
@@ -52,6 +56,10 @@ class AsyncVideoApi(Protocol):
 
     async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
         """Like `VideoApi.retrieve`."""
+        ...
+
+    async def list_recent(self) -> list[Task]:
+        """Like `VideoApi.list_recent`."""
         ...
 
     def content_url(self, task: Task) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from sora_cli import errors
 from sora_cli.api import (
@@ -25,11 +24,12 @@ from sora_cli.api import (
     ImageUpload,
     Polled,
     explained_create_errors,
+    id_segment,
     poll_after_hint,
 )
 from sora_cli.catalog import ARK_SHAPES
 from sora_cli.client import CREATE_POLICY, AsyncHttpCore, HttpCore, PauseGate, Response
-from sora_cli.models import Task, _opt_int
+from sora_cli.models import Task, _opt_int, id_problem, unusable_id
 from sora_cli.profiles import Profile
 
 TASKS_PATH = "contents/generations/tasks"
@@ -38,12 +38,12 @@ QUEUED = "queued"  # what a task is the moment its create call is answered
 
 def task_path(task_id: str) -> str:
     """`contents/generations/tasks/<id>`, the id escaped (server ids are not paths)."""
-    return f"{TASKS_PATH}/{quote(task_id, safe='')}"
+    return f"{TASKS_PATH}/{id_segment(task_id)}"
 
 
 def compat_content_path(task_id: str) -> str:
     """The reseller's OpenAI-format download route, from the API's origin."""
-    return f"/v1/videos/{quote(task_id, safe='')}/content"
+    return f"/v1/videos/{id_segment(task_id)}/content"
 
 
 def ratio_and_resolution(request: CreateRequest) -> tuple[str | None, str | None]:
@@ -101,6 +101,10 @@ def created_task(response: Response, request: CreateRequest) -> Task:
     task_id = data.get("id") if isinstance(data, dict) else None
     if not isinstance(task_id, str) or not task_id:
         exc = errors.BadContent("the API answered the create call without a task id")
+        exc.task_may_exist = True
+        raise exc
+    if id_problem(task_id):
+        exc = unusable_id(task_id)
         exc.task_may_exist = True
         raise exc
     return Task(
@@ -168,7 +172,7 @@ class ArkApi(_ArkVideo):
 
     def create(self, request: CreateRequest, successor: str | None = None) -> Task:
         """POST contents/generations/tasks, under the same retry rules as every create."""
-        with explained_create_errors(request.model, successor):
+        with explained_create_errors(request.model, successor, json_body=True):
             response = self.core.request("POST", TASKS_PATH, **request_options(request))
             return created_task(response, request)
 
@@ -177,6 +181,10 @@ class ArkApi(_ArkVideo):
         response = self.core.request("GET", task_path(task_id), what=STATUS_WHAT)
         return Polled(parse_task(response.data, self.profile), poll_after_hint(response))
 
+    def list_recent(self) -> list[Task]:
+        """Nothing: Ark's task list is not read (an Ark profile never `lists_tasks`), so a
+        lost create is sent again with its Idempotency-Key instead."""
+        return []
 
 
 class AsyncArkApi(_ArkVideo):
@@ -190,7 +198,7 @@ class AsyncArkApi(_ArkVideo):
         self, request: CreateRequest, gate: PauseGate | None = None, successor: str | None = None
     ) -> Task:
         """Like `ArkApi.create`; `gate` shares Retry-After pauses between creates."""
-        with explained_create_errors(request.model, successor):
+        with explained_create_errors(request.model, successor, json_body=True):
             response = await self.core.request(
                 "POST", TASKS_PATH, gate=gate, **request_options(request)
             )
@@ -201,3 +209,6 @@ class AsyncArkApi(_ArkVideo):
         response = await self.core.request("GET", task_path(task_id), what=STATUS_WHAT, gate=gate)
         return Polled(parse_task(response.data, self.profile), poll_after_hint(response))
 
+    async def list_recent(self) -> list[Task]:
+        """Like `ArkApi.list_recent`."""
+        return []

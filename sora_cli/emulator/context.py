@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from .ark_book import ArkBook
-from .config import PROFILES, EmulatorConfig, Profile
+from .config import DAY, PROFILES, EmulatorConfig, Model, Profile
 from .faults import FaultQueue
 from .media import MediaBody, clip_bytes, clip_name
 from .state import TaskStore
@@ -28,13 +28,19 @@ class Context:
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Context:
         """A fresh world for these settings."""
-        store = TaskStore(config.queue_seconds, config.gen_seconds, config.ttl_seconds)
+        ttl = DAY if config.ttl_seconds is None else config.ttl_seconds  # sync-API links
+        store = TaskStore(config.queue_seconds, config.gen_seconds, ttl)
         return cls(config=config, store=store)
 
     @property
     def profile(self) -> Profile:
         """The API profile being played."""
         return PROFILES[self.config.profile]
+
+    def ttl(self, model: Model) -> float:
+        """How long a task of this model lives: `--ttl-seconds`, else the model's own."""
+        ttl = self.config.ttl_seconds
+        return model.ttl_seconds if ttl is None else ttl
 
     def sleep(self, seconds: float) -> bool:
         """Wait, but wake up when the emulator stops; True if it is stopping."""

@@ -48,9 +48,12 @@ def handle(ctx: Context, req: Request) -> Response:
         ctx.reset()
         return json_response({"ok": True})
     if name in ("", "info") and method == "GET":
-        return json_response({"profile": ctx.config.profile, "cdn_url": ctx.cdn_url,
-                              "queue_seconds": ctx.config.queue_seconds,
-                              "gen_seconds": ctx.config.gen_seconds})
+        config = ctx.config
+        return json_response({"profile": config.profile, "cdn_url": ctx.cdn_url,
+                              "queue_seconds": config.queue_seconds,
+                              "gen_seconds": config.gen_seconds, "retired": config.retired,
+                              "retired_answer": config.retired_answer,
+                              "models": list(config.models)})
     if name.startswith("tasks/") and method == "POST":
         return _force(ctx, name[len("tasks/"):], req)
     return error_response(404, f"Unknown control endpoint: {method} {req.path}")

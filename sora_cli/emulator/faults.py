@@ -11,7 +11,8 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
-ROUTES = ("create", "status", "content", "list", "delete", "remix", "chat", "cdn", "any")
+ROUTES = ("create", "status", "content", "list", "delete", "remix", "chat", "models", "cdn",
+          "any")
 ACTIONS = ("reset", "truncate", "unsized", "close", "html", "invalid_json", "timeout",
            "stall")
 DEFAULT_TIMEOUT_DELAY = 30.0

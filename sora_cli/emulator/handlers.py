@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import ark, control, sse, videos
+from . import ark, catalog, control, sse, videos
 from .faults import Fault
+from .links import SYNC, parse_path
 from .request import Request
 from .responses import (
     HTML_PAGE,
@@ -28,10 +29,10 @@ from .responses import (
     ranged,
     raw_response,
 )
+from .state import COMPLETED
 from .wire import WireHandler
 
 _VIDEO = re.compile(r"^/v1/videos/([^/]+)(/content|/remix)?/?$")
-_CDN_VIDEO = re.compile(r"^/assets/sora/([0-9A-Za-z_-]+)\.mp4$")
 _DAMAGE = ("reset", "truncate", "unsized", "html", "invalid_json", "stall")
 
 
@@ -43,6 +44,8 @@ def api_route(method: str, path: str) -> tuple[str, str | None]:
     if path.rstrip("/") == "/v1/videos":
         names = {"POST": "create", "GET": "list", "HEAD": "list"}
         return names.get(method, "other"), None
+    if path.rstrip("/") == "/v1/models":
+        return ("models" if method in ("GET", "HEAD") else "other"), None
     if path.rstrip("/") == "/v1/chat/completions":
         return ("chat" if method == "POST" else "other"), None
     match = _VIDEO.match(path)
@@ -188,7 +191,7 @@ class RoutedHandler(WireHandler):
 
 
 class ApiHandler(RoutedHandler):
-    """The API origin: /v1/videos..., /v1/chat/completions, /__emulator__/."""
+    """The API origin: /v1/videos..., /v1/models, /v1/chat/completions, /__emulator__/."""
 
     def route(self, req: Request) -> str:
         """See `api_route`."""
@@ -209,6 +212,7 @@ class ApiHandler(RoutedHandler):
             "create": lambda: videos.create(ctx, req),
             "status": lambda: videos.get_status(ctx, req, task_id),
             "content": lambda: videos.content(ctx, req, task_id),
+            "models": lambda: catalog.list_models(ctx, req),
         }
         if profile.extras:
             routes["list"] = lambda: videos.list_videos(ctx, req)
@@ -249,13 +253,26 @@ class CdnHandler(RoutedHandler):
         return "cdn"
 
     def answer(self, req: Request, route: str) -> Response:
-        """GET /assets/sora/<id>.mp4 with Range support (and Seedance's signed links)."""
+        """GET /assets/sora/<id>.mp4 (sync API) or /assets/videos/<task id>.mp4 (a finished
+        task's `video_url`/`output_url`), with Range support; Seedance's signed links are
+        `ark.cdn_video`'s."""
         seedance = ark.cdn_video(self.ctx, req)
         if seedance is not None:
             return seedance
-        match = _CDN_VIDEO.match(req.path)
-        found = self.ctx.store.link(match.group(1)) if match else None
-        if match is None or found is None or req.method not in ("GET", "HEAD"):
+        found = parse_path(req.path)
+        media = None
+        if found is not None and req.method in ("GET", "HEAD"):
+            media = self._find(*found)
+        if found is None or media is None:
             return error_response(404, f"Not found: {req.path}", code="not_found")
-        size, seconds, ready = found
-        return ranged(req, self.ctx.video(size, seconds), "video/mp4", match.group(1), ready)
+        size, seconds, ready = media
+        return ranged(req, self.ctx.video(size, seconds), "video/mp4", found[1], ready)
+
+    def _find(self, kind: str, video_id: str) -> tuple[str, str, int] | None:
+        """(size, seconds, ready time) of a ready, unexpired video, else None."""
+        if kind == SYNC:
+            return self.ctx.store.link(video_id)
+        snap = self.ctx.store.get(video_id)
+        if snap is None or snap.status != COMPLETED:
+            return None
+        return snap.task.size, snap.task.seconds, snap.completed_at or snap.task.created_at

@@ -14,6 +14,9 @@ from .faults import parse_fault
 from .handlers import ApiHandler, CdnHandler
 from .wire import EmulatorServer
 
+# The client profile that talks to each emulator profile (a gateway is `compatible`).
+CLIENT_PROFILES = {"gateway": "compatible"}
+
 
 def url_host(host: str) -> str:
     """A host to put in a URL: wildcard addresses become loopback, IPv6 gets brackets."""
@@ -124,18 +127,30 @@ class Emulator:
 
     def banner(self) -> str:
         """Human-readable lines saying where the emulator listens and how to use it."""
-        return "\n".join([
-            f"sora emulator ({self.config.profile} profile)",
+        profile = self.config.profile
+        client_profile = CLIENT_PROFILES.get(profile, profile)
+        extra = "" if client_profile == "laozhang" else f" SORA_PROFILE={client_profile}"
+        lines = [
+            f"sora emulator ({profile} profile)",
             f"  API:  {self.base_url}",
-            f"  CDN:  {self.cdn_url}  (sync-API and Seedance video links)",
+            f"  CDN:  {self.cdn_url}  (video links, no key; Seedance's signed links too)",
             f"  Ark:  {self.ark_url}  (Seedance: --profile seedance --base-url ...)",
             f"  timing: {self.config.queue_seconds:g}s queued, "
             f"{self.config.gen_seconds:g}s generating",
+        ]
+        if self.config.retired:
+            answer = self.config.retired_answer
+            lines.append(f"  retired (HTTP {answer}): {', '.join(self.config.retired)}")
+        lines += [
             "Point sora at it:",
             f"  export SORA_BASE_URL={self.base_url} SORA_API_KEY="
-            f"{'<the --api-key value>' if self.config.api_key else 'sk-emulator'}"
-            + ("" if self.config.profile == "laozhang" else
-               f" SORA_PROFILE={self.config.profile}"),
+            f"{'<the --api-key value>' if self.config.api_key else 'sk-emulator'}" + extra,
+        ]
+        if self._ctx.profile.open_catalog:  # a gateway has no default model
+            model = (self.config.models or [m.id for m in self._ctx.profile.models])[0]
+            lines.append(f'  sora generate "a cat" --model {model}')
+        lines += [
             f"Control: {self.base_url[:-3]}/__emulator__/ (faults, stats, reset)",
             "Press Ctrl-C to stop.",
-        ])
+        ]
+        return "\n".join(lines)

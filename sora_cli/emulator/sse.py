@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import links
+from .catalog import check_not_retired
 from .config import SYNC_MODELS
 from .context import Context
 from .forms import BodyError, parse_json_object
@@ -106,6 +108,7 @@ def _check_image_url(value: object) -> None:
 def chat(ctx: Context, req: Request) -> Response:
     """POST /v1/chat/completions (laozhang profile)."""
     chat_input = parse_chat(req)
+    check_not_retired(ctx, chat_input.model)
     size, seconds = SYNC_MODELS[chat_input.model]
     queue, gen = ctx.config.queue_seconds, ctx.config.gen_seconds
     prompt = chat_input.prompt
@@ -115,7 +118,7 @@ def chat(ctx: Context, req: Request) -> Response:
     link = ""
     if not fate:
         video_id = ctx.store.add_link(size=size, seconds=seconds, ready_in=queue + gen)
-        link = f"{ctx.cdn_url}/assets/sora/{video_id}.mp4"
+        link = links.link(ctx.cdn_url, links.SYNC, video_id)
     ctx.stats.count_create(prompt)
     script = _script(prompt, size, queue, gen, fate, link)
     completion_id = "foaicmpl-" + secrets.token_hex(14)

@@ -44,6 +44,7 @@ class Task:
     forced_wall: float | None = None
     forced_error: dict[str, str] | None = None
     expired: bool = False
+    ttl_seconds: float = 86400.0  # the task and its video link live this long
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class TaskStore:
     def create(
         self, *, model: str, prompt: str, size: str, seconds: str, remixed_from: str | None = None,
         prefix: str = "video_", idempotency_key: str | None = None,
+        ttl_seconds: float | None = None,
     ) -> Snapshot:
         """Store a new task; magic words in the prompt decide its fate."""
         fate = "ok"
@@ -94,6 +96,7 @@ class TaskStore:
             started=self.clock(),
             fate=fate,
             remixed_from=remixed_from,
+            ttl_seconds=self.ttl_seconds if ttl_seconds is None else ttl_seconds,
         )
         with self._lock:
             self._tasks[task.id] = task
@@ -120,8 +123,14 @@ class TaskStore:
 
     def known(self, task_id: str) -> bool:
         """Whether the id was ever handed out (and not deleted): tells expired from unknown."""
+        return self.lifetime(task_id) is not None
+
+    def lifetime(self, task_id: str) -> float | None:
+        """How long the task lives, if its id was ever handed out (and not deleted): tells
+        expired from unknown."""
         with self._lock:
-            return task_id in self._tasks
+            task = self._tasks.get(task_id)
+            return None if task is None else task.ttl_seconds
 
     def all(self) -> list[Snapshot]:
         """Every live task, oldest first."""
@@ -182,12 +191,12 @@ class TaskStore:
             self._links.clear()
 
     def _is_expired(self, task: Task) -> bool:
-        return task.expired or self.clock() - task.started > self.ttl_seconds
+        return task.expired or self.clock() - task.started > task.ttl_seconds
 
     def _snapshot(self, task: Task) -> Snapshot:
         """Where the task is now: queued, then in progress 1..99, then an end state."""
         elapsed = self.clock() - task.started
-        expires_at = int(task.created_wall + self.ttl_seconds)
+        expires_at = int(task.created_wall + task.ttl_seconds)
         frozen = replace(task)
         if task.forced is not None:
             done = int(task.forced_wall or task.created_wall)

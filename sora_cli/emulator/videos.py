@@ -1,61 +1,84 @@
 """The async videos API (`/v1/videos`): create, status, content, and OpenAI's extras.
 
-Faithful to reference/laozhang-async-api.txt and reference/openai-videos-openapi.yaml; the
-profile decides what is allowed and how objects look.
+Faithful to reference/laozhang-async-api.txt, reference/openai-videos-openapi.yaml and
+reference/live-video-apis.md (Muse, gateways); the profile and the model's catalog entry
+decide what is allowed and how objects look.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .catalog import check_not_retired, find_model, unknown_model
+from .config import DAY
 from .context import Context
 from .forms import BodyError, media_type, parse_json_object, parse_multipart
 from .media import MediaBody, clip_bytes
 from .request import Request
-from .resources import created, status, video_resource
-from .responses import Response, json_response, ranged, reject
+from .resources import created, model_of, status, video_resource
+from .responses import Rejected, Response, error_response, json_response, ranged, reject
+from .sources import check_source
 from .state import COMPLETED, FAILED, Snapshot
-from .validation import check_prompt, check_reference, create_params
+from .validation import check_frames, check_prompt, create_params, requested_model
 
 PREVIEWS = {"thumbnail": ("thumbnail.webp", "image/webp"),
             "spritesheet": ("spritesheet.jpg", "image/jpeg")}
 LIST_DEFAULT_LIMIT = 20
 
 
-def read_fields(ctx: Context, req: Request) -> dict[str, Any]:
-    """Form fields of a create/remix body: multipart always, JSON where the profile allows."""
+FILE_FIELDS = ("input_reference", "last_frame")  # kept as parts, even when sent as text
+BODY_TYPES = {"multipart": "multipart/form-data", "json": "application/json"}
+
+
+def read_fields(ctx: Context, req: Request) -> tuple[str, dict[str, Any]]:
+    """("multipart" | "json", form fields) of a create/remix body, in a form the profile takes."""
     mime, params = media_type(req.header("content-type"))
+    bodies = ctx.profile.bodies
     try:
-        if mime == "multipart/form-data":
+        if mime == BODY_TYPES["multipart"] and "multipart" in bodies:
             parts = parse_multipart(req.body, params.get("boundary", ""))
-            return {name: part if part.filename is not None or name == "input_reference"
-                    else part.text for name, part in parts.items()}
-        if mime == "application/json" and ctx.profile.accepts_json:
-            return parse_json_object(req.body)
+            return "multipart", {name: part if part.filename is not None or name in FILE_FIELDS
+                                 else part.text for name, part in parts.items()}
+        if mime == BODY_TYPES["json"] and "json" in bodies:
+            return "json", parse_json_object(req.body)
     except BodyError as err:
         raise reject(400, str(err), code="invalid_body") from err
-    wanted = "multipart/form-data or application/json" if ctx.profile.accepts_json \
-        else "multipart/form-data"
-    raise reject(400, f"Unsupported Content-Type '{mime or 'none'}': this endpoint expects "
-                 f"{wanted}.", code="unsupported_content_type")
+    if "multipart" not in bodies:  # JSON-only: 415 Unsupported Media Type names the fault
+        raise _unsupported_body(mime, bodies, 415, " only (images as data: URLs)")
+    raise _unsupported_body(mime, bodies, 400)
+
+
+def _unsupported_body(mime: str, bodies: tuple[str, ...], code: int, whom: str = "") -> Rejected:
+    wanted = " or ".join(BODY_TYPES[b] for b in bodies)
+    return Rejected(error_response(
+        code, f"Unsupported Content-Type '{mime or 'none'}': this endpoint expects {wanted}"
+        f"{whom}.", code="unsupported_content_type"))
 
 
 def create(ctx: Context, req: Request) -> Response:
     """POST /v1/videos: validate, then store a task that runs on the clock."""
-    profile = ctx.profile
-    fields = read_fields(ctx, req)
-    params = create_params(profile, fields)
-    if fields.get("input_reference") is not None:
-        check_reference(profile, fields["input_reference"], params.size)
+    kind, fields = read_fields(ctx, req)
+    model_id = requested_model(ctx.profile, fields)
+    check_not_retired(ctx, model_id)
+    model = find_model(ctx, model_id)
+    if model is None:
+        raise unknown_model(ctx, model_id)
+    if kind not in model.bodies:
+        mime = BODY_TYPES[kind]
+        raise _unsupported_body(mime, model.bodies, 400, f" for model {model.id}")
+    params = create_params(model, fields)
+    check_frames(model, fields, params.size)
+    check_source(ctx, model, fields.get("video_url"), params.seconds)
     key = req.header("idempotency-key") if ctx.config.honour_idempotency else None
     if key:
         earlier = ctx.store.by_idempotency_key(key)
         if earlier is not None:
-            return json_response(created(profile, earlier))
-    snap = ctx.store.create(model=params.model, prompt=params.prompt, size=params.size,
-                            seconds=params.seconds, idempotency_key=key)
+            return json_response(created(ctx, earlier))
+    snap = ctx.store.create(model=model.id, prompt=params.prompt, size=params.size,
+                            seconds=params.seconds, idempotency_key=key,
+                            ttl_seconds=ctx.ttl(model))
     ctx.stats.count_create(params.prompt)
-    return json_response(created(profile, snap))
+    return json_response(created(ctx, snap))
 
 
 def find(ctx: Context, task_id: str) -> Snapshot:
@@ -63,23 +86,33 @@ def find(ctx: Context, task_id: str) -> Snapshot:
     snap = ctx.store.get(task_id)
     if snap is not None:
         return snap
-    if ctx.store.known(task_id):
-        raise reject(404, f"Video '{task_id}' has expired: tasks and videos are kept for 24 "
-                     "hours.", param="video_id", code="video_expired")
+    lifetime = ctx.store.lifetime(task_id)
+    if lifetime is not None:
+        raise reject(404, f"Video '{task_id}' has expired: tasks and videos are kept for "
+                     f"{_duration(lifetime)}.", param="video_id", code="video_expired")
     raise reject(404, f"No video found with id '{task_id}'.", param="video_id",
                  code="video_not_found")
 
 
+def _duration(seconds: float) -> str:
+    """'24 hours', '7 days', '0.2 seconds'."""
+    if seconds >= 2 * DAY and seconds % DAY == 0:
+        return f"{int(seconds // DAY)} days"
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} hours"
+    return f"{seconds:g} seconds"
+
+
 def get_status(ctx: Context, req: Request, task_id: str) -> Response:
     """GET /v1/videos/{id}."""
-    return json_response(status(ctx.profile, find(ctx, task_id)))
+    return json_response(status(ctx, find(ctx, task_id)))
 
 
 def content(ctx: Context, req: Request, task_id: str) -> Response:
     """GET /v1/videos/{id}/content: the MP4 (with Range), or an OpenAI preview variant."""
     snap = find(ctx, task_id)
     if snap.status != COMPLETED:
-        shown = status(ctx.profile, snap)["status"]
+        shown = status(ctx, snap)["status"]
         raise reject(400, f"Video is not ready yet: its status is '{shown}' (progress "
                      f"{snap.progress}%). Wait until it is 'completed'.", param="video_id",
                      code="video_not_ready")
@@ -115,7 +148,7 @@ def list_videos(ctx: Context, req: Request) -> Response:
         snaps = snaps[ids.index(after) + 1:] if after in ids else []
     limit = int(limit_text)
     page = snaps[:limit]
-    data = [video_resource(ctx.profile, s) for s in page]
+    data = [video_resource(model_of(ctx, s), s) for s in page]
     return json_response({
         "object": "list",
         "data": data,
@@ -138,7 +171,7 @@ def delete(ctx: Context, req: Request, task_id: str) -> Response:
 def remix(ctx: Context, req: Request, task_id: str) -> Response:
     """POST /v1/videos/{id}/remix (openai): a new task from a completed one and a new prompt."""
     source = find(ctx, task_id)
-    fields = read_fields(ctx, req)
+    _, fields = read_fields(ctx, req)
     prompt = fields.get("prompt")
     if prompt is None:
         raise reject(400, "Missing required parameter: 'prompt'.", param="prompt",
@@ -152,6 +185,7 @@ def remix(ctx: Context, req: Request, task_id: str) -> Response:
                      "remixed.", param="video_id", code="invalid_state")
     original = source.task
     snap = ctx.store.create(model=original.model, prompt=prompt, size=original.size,
-                            seconds=original.seconds, remixed_from=task_id)
+                            seconds=original.seconds, remixed_from=task_id,
+                            ttl_seconds=original.ttl_seconds)
     ctx.stats.count_create(prompt)
-    return json_response(created(ctx.profile, snap))
+    return json_response(created(ctx, snap))

@@ -64,3 +64,38 @@ def test_port_in_use_is_a_clear_error() -> None:
         )
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and result.stdout == ""
+
+
+def test_retired_and_gateway_flags_reach_the_server() -> None:
+    proc = start("--profile", "gateway", "--models", "vid-1,vid-2", "--retired",
+                 "vid-2=vid-1", "--retired-answer", "503")
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        listed = call("GET", url + "/models").json()
+        assert [m["id"] for m in listed["data"]] == ["vid-1"]
+        reply = call("POST", url + "/videos", b'{"model": "vid-2", "prompt": "x"}',
+                     {"Content-Type": "application/json"})
+        assert reply.status == 503 and reply.error["message"].endswith("model vid-2")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=5)
+    finally:
+        proc.kill()
+    assert "retired (HTTP 503): vid-2" in err and "SORA_PROFILE=compatible" in err
+    assert '--model vid-1' in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (("--retired", "=x"), "--retired"),
+        (("--retired-answer", "500"), "--retired-answer"),
+        (("--models", "a,,b"), "--models"),
+        (("--models", "a"), "only the gateway profile"),
+    ],
+)
+def test_bad_live_model_flags_exit_2(flags: tuple[str, ...], words: str) -> None:
+    proc = start(*flags)
+    out, err = proc.communicate(timeout=5)
+    assert proc.returncode == 2, err
+    assert words in err and out == ""

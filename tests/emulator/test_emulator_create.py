@@ -14,6 +14,7 @@ from .helpers import (
     LAOZHANG_FIELDS,
     call,
     jpeg,
+    multipart,
     png,
     post_form,
     post_json,
@@ -120,6 +121,21 @@ def test_reference_image_size_must_match(emu: Emulator, image: bytes) -> None:
     assert reply.status == 400
     assert reply.error["param"] == "input_reference"
     assert "must match the requested width and height" in reply.error["message"]
+
+
+@pytest.mark.parametrize("image", [png(1920, 1080), jpeg(640, 360)])
+def test_laozhang_takes_a_reference_of_the_same_ratio(emu: Emulator, image: bytes) -> None:
+    """laozhang recommends "1280x720 or similar ratio" (reference/laozhang-async-api.txt)."""
+    reply = post_form(emu, {**LAOZHANG_FIELDS, "input_reference": ("r.png", image, "image/png")})
+    assert reply.status == 200, reply.body
+
+
+def test_openai_reference_must_be_exactly_the_size(oai: Emulator) -> None:
+    body, ctype = multipart({"prompt": "x", "size": "1280x720",
+                             "input_reference": ("r.png", png(1920, 1080), "image/png")})
+    reply = call("POST", oai.base_url + "/videos", body, {"Content-Type": ctype})
+    assert reply.status == 400
+    assert "must match the requested width and height (" in reply.error["message"]
 
 
 def test_reference_must_be_an_image_by_content(emu: Emulator) -> None:
