@@ -312,7 +312,7 @@ class PollTracker:
         return errors.NotFinished(
             f"task {self.task_id} is {state}{progress} after {waited:.1f} s; it keeps running "
             "on the server",
-            hint=f"resume with: {resume_command(self.task_id)}",
+            hint=f"resume with: {self.resume}",
             task_id=self.task_id,
         )
 
