@@ -95,7 +95,9 @@ def child_env(env: Mapping[str, str] | None) -> dict[str, str]:
 # GNU time reports the child's own peak RSS. wait4's figure cannot read below this driver's
 # own peak: the child inherits it through fork (vfork) until exec.
 _GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
-_RSS_FILE = os.path.join(_PYCACHE, "maxrss")
+# One file per driver process: the benchmarks may run side by side (tests/test_benchmarks.py
+# starts all four at once), and a shared file was read empty while another run rewrote it.
+_RSS_FILE = os.path.join(_PYCACHE, f"maxrss-{os.getpid()}")
 
 
 def run(command: Command) -> Run:
