@@ -89,7 +89,7 @@ def fit_image(data: bytes, info: ImageInfo, size: str, mode: FitMode, source: st
     if original.size == (width, height):
         checked = check_decodes(data, info, source)
         return Fitted(data, checked, f"{source} is already {size}; --fit {mode} left it as is")
-    image = ImageOps.exif_transpose(_decode(data, info, source, draft=(width, height)))
+    image = _plain(ImageOps.exif_transpose(_decode(data, info, source, draft=(width, height))))
     shown = f"{original.size[0]}x{original.size[1]}"
     cover = max(width / image.width, height / image.height)
     contain = min(width / image.width, height / image.height)
@@ -111,10 +111,16 @@ def fit_image(data: bytes, info: ImageInfo, size: str, mode: FitMode, source: st
     return Fitted(out.getvalue(), ImageInfo(fmt, width, height), note)
 
 
+def _plain(image: Image.Image) -> Image.Image:
+    """RGB, RGBA (where there is transparency) or L: modes that resample smoothly (a
+    palette would be resized pixel by pixel) and that PNG and JPEG both know."""
+    if image.mode in ("RGB", "RGBA", "L"):
+        return image
+    return image.convert("RGBA" if image.has_transparency_data else "RGB")
+
+
 def _pad(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     """Scale to fit inside `size`, centred on black (opaque, even for an image with alpha)."""
-    if image.mode not in ("RGB", "RGBA", "L"):
-        image = image.convert("RGBA" if image.has_transparency_data else "RGB")
     black: int | tuple[int, ...] = 0 if image.mode == "L" else (0, 0, 0, 255)[: len(image.mode)]
     return ImageOps.pad(image, size, Image.Resampling.LANCZOS, color=black)
 

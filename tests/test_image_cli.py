@@ -63,6 +63,7 @@ class _ImageHost(BaseHTTPRequestHandler):
 def image_host() -> Iterator[str]:
     _ImageHost.seen_auth = []
     _ImageHost.body = images.png(1280, 720)
+    _ImageHost.sent_bytes = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHost)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

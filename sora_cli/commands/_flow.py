@@ -296,7 +296,7 @@ def image_rules(
     )
 
 
-def read_local_image(rt: Runtime, spec: str, rules: ImageRules) -> tuple[bytes, ImageInfo]:
+def read_local_image(spec: str, rules: ImageRules) -> tuple[bytes, ImageInfo]:
     """A local image read (regular files only, capped) and checked against `rules`."""
     from sora_cli.inputs import check_image, read_image_file
 
@@ -314,7 +314,7 @@ def load_reference_image(
 
     rules = image_rules(rt, size, model, fit)
     if not is_url(spec):
-        data, info = read_local_image(rt, spec, rules)
+        data, info = read_local_image(spec, rules)
         return ImageUpload(upload_name(spec, info), data, info.mime)
     url = check_image_url(spec)
     rt.console.info(f"fetching image {url}")

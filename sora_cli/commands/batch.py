@@ -204,7 +204,7 @@ def _check_image(
         check_image_url(spec)
         return
     rules = image_rules(rt, size, model, fit)
-    read_local_image(rt, spec, replace(rules, note=lambda _: None))  # said when it is sent
+    read_local_image(spec, replace(rules, note=lambda _: None))  # said when it is sent
 
 
 def _run(
