@@ -108,9 +108,9 @@ def uploads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
     original = VideosApi.create
 
-    def spy(self: VideosApi, request: CreateRequest) -> Any:
-        seen.append(request.image)
-        return original(self, request)
+    def spy(self: VideosApi, request: CreateRequest, **kwargs: Any) -> Any:
+        seen.extend(frame for frame in (request.image, request.last_frame) if frame)
+        return original(self, request, **kwargs)
 
     monkeypatch.setattr(VideosApi, "create", spy)
     return seen
@@ -152,6 +152,35 @@ def test_another_ratio_is_a_one_line_warning_and_sent_anyway(cli: Cli, tmp_path:
     assert "640x480 (4:3)" in warning and "1280x720 (16:9)" in warning
     assert "sending it anyway" in warning and "--fit" in warning
     assert requests_for(cli.stats(), "create")[0]["status"] == 200
+
+
+# Muse's tests look at what was sent, not at the answer: the emulator may not serve Muse.
+def test_a_composition_reference_of_any_size_is_sent_without_a_word(
+    cli: Cli, tmp_path: Path, uploads: list[Any]
+) -> None:
+    image = tmp_path / "sketch.png"
+    image.write_bytes(images.photo(640, 480))
+    result = cli(
+        "generate", "x", "-m", "muse-video", "-i", str(image), "-s", "1280x720", "--no-wait"
+    )
+    assert "640x480" not in result.stderr and "warning" not in result.stderr
+    (upload,) = uploads
+    assert upload.data == image.read_bytes()
+
+
+def test_fit_makes_both_frames_the_video_size(
+    cli: Cli, tmp_path: Path, uploads: list[Any]
+) -> None:
+    first, last = tmp_path / "first.jpg", tmp_path / "last.png"
+    first.write_bytes(images.photo(640, 480, "JPEG"))
+    last.write_bytes(images.photo(300, 900))
+    result = cli(
+        "generate", "x", "-m", "muse-video", "-s", "1280x720", "-i", str(first),
+        "--last-frame", str(last), "--fit", "pad", "--no-wait",
+    )  # fmt: skip
+    assert result.stderr.count("fitted ") == 2
+    assert f"fitted {last} 300x900 → 1280x720 (pad: scaled to 240x720" in result.stderr
+    assert [images.decoded_size_and_corner(u.data)[0] for u in uploads] == [(1280, 720)] * 2
 
 
 @pytest.mark.parametrize(
@@ -203,6 +232,11 @@ def test_fit_is_checked_before_anything_is_sent(cli: Cli, tmp_path: Path) -> Non
     assert result.exit_code == 2 and "--fit 'stretch' is not crop or pad" in result.stderr
     result = cli("generate", "x", "--fit", "crop")
     assert result.exit_code == 2 and "give an image too" in result.stderr
+    result = cli(  # a gateway's model whose size is not given: there is nothing to fit to
+        "generate", "x", "--profile", "compatible", "-m", "any-model", "-i", str(image),
+        "--fit", "crop",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--fit crop needs the video's size" in result.stderr
     assert cli.stats()["requests"] == []
 
 
