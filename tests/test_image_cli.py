@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,14 @@ class _ImageHost(BaseHTTPRequestHandler):
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if self.path.startswith("/declared-huge"):  # says so, then sends nothing for 10 s
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(64 * 1024 * 1024))
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(10)
             return
         if self.path.startswith("/endless"):  # no Content-Length: only reading can tell
             self.send_response(200)
@@ -312,6 +321,19 @@ def test_the_size_cap_holds_while_reading_not_from_st_size(
     monkeypatch.setattr(constants, "IMAGE_MAX_BYTES", 16)
     result = cli("generate", "x", "-i", "/proc/self/environ")
     assert result.exit_code == 2 and "is larger than 0 MiB" in result.stderr
+    assert cli.stats()["requests"] == []
+
+
+def test_an_image_url_declaring_more_than_the_cap_is_refused_before_reading(
+    cli: Cli, image_host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sora_cli import constants
+
+    monkeypatch.setattr(constants, "IMAGE_MAX_BYTES", 1024 * 1024)
+    started = time.monotonic()
+    result = cli("generate", "x", "-i", f"{image_host}/declared-huge.png")
+    assert result.exit_code == 2 and "larger than 1 MiB" in result.stderr
+    assert time.monotonic() - started < 5  # it did not wait for the body
     assert cli.stats()["requests"] == []
 
 
