@@ -177,7 +177,7 @@ def check_matches_size(
     if info.width is None or info.height is None:
         return
     if f"{info.width}x{info.height}" != size:
-        hint = f"resize or crop the image to exactly {size} (--fit crop|pad does it)"
+        hint = f"--fit crop|pad makes it exactly {size}"
         if info.size_text in offered:
             hint += f", or make the video that size: --size {info.size_text}"
         elif offered:

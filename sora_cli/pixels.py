@@ -14,7 +14,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sora_cli import constants
 from sora_cli.errors import UsageError
@@ -32,7 +32,9 @@ class Fitted:
     note: str
 
 
-def _broken(source: str, why: object) -> UsageError:
+def _broken(source: str, exc: Exception) -> UsageError:
+    # Pillow names its buffer object when it cannot identify the data: say what that means.
+    why = "its header is damaged" if isinstance(exc, UnidentifiedImageError) else str(exc)
     return UsageError(
         f"{source} does not decode as an image ({why})",
         hint="the file is damaged or truncated: export it again as JPG, PNG or WebP",
