@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -81,18 +82,25 @@ def check_image_url(spec: str) -> str:
     return spec
 
 
+def _open_flags() -> int:
+    """O_NONBLOCK: opening a FIFO with no writer returns at once instead of hanging;
+    O_NOCTTY: a terminal never becomes ours. Flags a platform lacks (Windows) are left out."""
+    flags = os.O_RDONLY
+    for name in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, name, 0)
+    return flags
+
+
 def read_image_file(path: Path) -> bytes:
     """Bytes of a local image, with one-line errors.
 
     Only a regular file is read (a FIFO, `/dev/zero` or a terminal never is), and the cap
     holds while reading: `st_size` says nothing of a file that grows, or of `/proc`.
     """
-    import os
     import stat
 
     try:
-        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of hanging.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        fd = os.open(path, _open_flags())
     except FileNotFoundError:
         raise UsageError(f"image {path} does not exist") from None
     except IsADirectoryError:
