@@ -11,6 +11,7 @@ either way, so a truncated file still fails).
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ from sora_cli.errors import UsageError
 from sora_cli.images import FitMode, ImageInfo
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# `sora batch` loads its lines' images in threads: one decoded image in memory at a time
+# keeps the bound above a bound for the whole run (re-entrant: fitting checks too).
+_ONE_AT_A_TIME = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,20 @@ def _decode(data: bytes, info: ImageInfo, source: str, *, draft: tuple[int, int]
 
 def check_decodes(data: bytes, info: ImageInfo, source: str) -> ImageInfo:
     """Decode the image once (or refuse it); its size as the decoder saw it."""
-    width, height = _open(data, info, source).size
-    _decode(data, info, source, draft=(1, 1))
+    with _ONE_AT_A_TIME:
+        width, height = _open(data, info, source).size
+        _decode(data, info, source, draft=(1, 1))
     return ImageInfo(info.format, width, height)
 
 
 def fit_image(data: bytes, info: ImageInfo, size: str, mode: FitMode, source: str) -> Fitted:
     """Make the image exactly `size`: crop scales to cover and cuts the centre; pad scales
     to fit and fills the rest with black. PNG out, or JPEG for a JPEG."""
+    with _ONE_AT_A_TIME:
+        return _fit(data, info, size, mode, source)
+
+
+def _fit(data: bytes, info: ImageInfo, size: str, mode: FitMode, source: str) -> Fitted:
     width, height = (int(n) for n in size.split("x"))
     original = _open(data, info, source)
     if original.size == (width, height):
