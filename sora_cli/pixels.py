@@ -23,7 +23,8 @@ from sora_cli.images import FitMode, ImageInfo
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 # `sora batch` loads its lines' images in threads: one decoded image in memory at a time
-# keeps the bound above a bound for the whole run (re-entrant: fitting checks too).
+# keeps the per-image bound (IMAGE_MAX_PIXELS) true for the whole run. Re-entrant, as
+# fitting an image that already has the size checks it.
 _ONE_AT_A_TIME = threading.RLock()
 
 
