@@ -369,6 +369,16 @@ def test_image_url_is_fetched_without_the_key_then_uploaded(cli: Cli, image_host
     assert requests_for(cli.stats(), "create")[0]["status"] == 200
 
 
+def test_stream_fetches_an_image_url_only_to_fit_it(cli: Cli, image_host: str) -> None:
+    url = f"{image_host}/ref.png"  # 1280x720
+    result = cli("stream", "x", "-i", url, "-s", "720x1280", "--fit", "pad", "--no-download")
+    assert result.exit_code == 0, result.stderr
+    assert f"fitted {url} 1280x720 → 720x1280 (pad: scaled to 720x405" in result.stderr
+    assert _ImageHost.seen_auth == [None]  # fetched, without the key
+    result = cli("stream", "x", "-i", url, "-s", "720x1280", "--no-download")
+    assert result.exit_code == 0 and _ImageHost.seen_auth == [None]  # passed on as is
+
+
 def test_bad_image_urls(cli: Cli, image_host: str) -> None:
     result = cli("generate", "x", "-i", "ftp://example.com/a.png")
     assert result.exit_code == 2 and "http(s)" in result.stderr
