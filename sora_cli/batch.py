@@ -27,6 +27,7 @@ from sora_cli.batch_input import BatchLine
 from sora_cli.client import HttpCore, PauseGate
 from sora_cli.download import download_file
 from sora_cli.exit_codes import ExitCode, exit_code_for
+from sora_cli.images import FitMode
 from sora_cli.jobs import (
     INTENT_KIND,
     UNKNOWN_KIND,
@@ -60,6 +61,7 @@ class BatchOptions:
     # A model's own poll interval and give-up time (catalog), where no flag or config set
     # them; None: `poll_interval` and `timeout` for every model.
     wait_times: Callable[[str], tuple[float, float]] | None = None
+    fit: FitMode | None = None  # --fit: every line's image made its video's size
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ class BatchRunner:
         journal: Journal,
         options: BatchOptions,
         observer: BatchObserver,
-        load_image: Callable[[str, str], ImageUpload],
+        load_image: Callable[[str, str | None, str], ImageUpload],  # (spec, size, model)
     ):
         self.batch_id = batch_id
         self.lines = lines
@@ -492,7 +494,7 @@ class BatchRunner:
             key = self._resend_key(line, known, key)
         image = None
         if line.image:
-            image = await asyncio.to_thread(self.load_image, line.image, line.size or "")
+            image = await asyncio.to_thread(self.load_image, line.image, line.size, line.model)
         entry = self.profile.entry(line.model)
         request = CreateRequest(
             line.prompt, line.model, line.size, line.seconds, image, key, body=self.profile.body

@@ -385,17 +385,23 @@ class HttpCore(_CoreBase):
         return self._decode(response, body or b"", what)
 
     def get_bytes(self, url: str, *, max_bytes: int, what: str) -> tuple[bytes, httpx.Headers]:
-        """A whole small body (an image), size-capped, retried like any GET."""
+        """A whole small body (an image), size-capped, retried like any GET.
+
+        The cap is counted on the decoded bytes as they arrive; a `Content-Length` already
+        over it is refused before reading a byte.
+        """
         with self.stream_get(url, what=what) as response:
+            too_large = errors.UsageError(f"{what} is larger than {max_bytes // 1024 // 1024} MiB")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise too_large
             chunks: list[bytes] = []
             size = 0
             try:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise errors.UsageError(
-                            f"{what} is larger than {max_bytes // 1024 // 1024} MiB"
-                        )
+                        raise too_large
                     chunks.append(chunk)
             except httpx.TransportError as exc:
                 raise network_error(exc, f"{what} ({response.request.url.host})") from exc
