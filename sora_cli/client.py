@@ -523,8 +523,12 @@ async def _read_in_time(response: httpx.Response) -> bytes:
     byte at a time is cut off and retried like a dropped connection."""
     import asyncio
 
+    # asyncio.timeout, not wait_for: in Python 3.11 wait_for can swallow a cancellation
+    # that arrives as the read completes, and a batch stopped by --fail-fast then kept
+    # polling a task it had cancelled (a hang, 1 run in 5).
     try:
-        return await asyncio.wait_for(aread_capped(response), constants.READ_TIMEOUT)
+        async with asyncio.timeout(constants.READ_TIMEOUT):
+            return await aread_capped(response)
     except TimeoutError:
         await response.aclose()
         raise httpx.ReadTimeout(
