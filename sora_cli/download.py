@@ -304,7 +304,7 @@ def _locked_part(part: Path, identity: str) -> Iterator[BinaryIO]:
                     hint="wait for it to finish, or pick another -o PATH",
                 ) from None
         if owner != identity:
-            handle.truncate(0)
+            _restart(handle)
             write_sidecar(marker, identity)
         yield handle
     finally:
@@ -312,8 +312,12 @@ def _locked_part(part: Path, identity: str) -> Iterator[BinaryIO]:
 
 
 def _restart(handle: BinaryIO) -> None:
-    handle.seek(0)
-    handle.truncate(0)
+    """Empty the `.part`. Only when it holds bytes: on ext4, a truncate to zero marks the
+    file to be written back at close (the `auto_da_alloc` heuristic for files replaced by
+    truncation), which made every fresh download wait for its whole file to reach disk."""
+    if handle.seek(0, os.SEEK_END):
+        handle.seek(0)
+        handle.truncate(0)
 
 
 def part_identity(record_id: str) -> str:
