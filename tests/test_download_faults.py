@@ -65,16 +65,20 @@ def _handler(host: VideoHost) -> type[BaseHTTPRequestHandler]:
             elif host.mode == "trickle":
                 self._trickle(start, data)
             elif host.mode == "cut":
-                self.send_response(206 if start else 200)
-                self.send_header("Content-Type", "video/mp4")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in self._range(start).items():
-                    self.send_header(name, value)
-                self.end_headers()
+                self._video_head(start, data)
                 self.wfile.write(data[: max(len(data) // 2, 1)])
                 self.close_connection = True
             else:
                 self._send(206 if start else 200, data, "video/mp4", self._range(start))
+
+        def _video_head(self, start: int, data: bytes) -> None:
+            """The headers of an honest answer for `data` (from byte `start`)."""
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in self._range(start).items():
+                self.send_header(name, value)
+            self.end_headers()
 
         def _range(self, start: int) -> dict[str, str]:
             total = len(host.body)
@@ -92,12 +96,7 @@ def _handler(host: VideoHost) -> type[BaseHTTPRequestHandler]:
 
         def _trickle(self, start: int, data: bytes) -> None:
             """A little at once, then a byte every 50 ms, for at most 20 s."""
-            self.send_response(206 if start else 200)
-            self.send_header("Content-Type", "video/mp4")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in self._range(start).items():
-                self.send_header(name, value)
-            self.end_headers()
+            self._video_head(start, data)
             fast = 0 if start else host.trickle_fast
             self.wfile.write(data[:fast])
             self.wfile.flush()
