@@ -1,9 +1,11 @@
 """Resumable, atomic, checked downloads.
 
 Bytes stream to `<path>.part` and are renamed into place only when complete: the count
-matches `Content-Length` (without one, the MP4's top-level boxes must fill the file exactly)
-and the file starts like an MP4. A partial file is resumed with `Range`. Memory stays flat
-whatever the size (DESIGN "HTTP behaviour").
+matches `Content-Length` where there is one, and the bytes are a whole MP4 whatever the
+headers said (it starts with `ftyp`; its top-level boxes tile it exactly, `moov` and `mdat`
+among them; `moov` parses). A partial file is resumed with `Range`, after a drop or a
+stall (a body far slower than any real link). Video requests ask for `identity` encoding.
+Memory stays flat whatever the size (DESIGN "HTTP behaviour").
 """
 
 from __future__ import annotations
