@@ -115,6 +115,14 @@ def _compressed(response: httpx.Response) -> bool:
     return coding not in ("", "identity")
 
 
+def _delimited(response: httpx.Response) -> bool:
+    """Whether the body had an end of its own (a length, or chunked framing), so that a
+    body read to its end is all the server meant to send; one ended by the close alone may
+    have been cut short (RFC 9112 §6.3)."""
+    framing = response.headers.get("transfer-encoding", "").lower()
+    return "content-length" in response.headers or "chunked" in framing
+
+
 def _total_of(response: httpx.Response, offset: int) -> int | None:
     if _compressed(response):
         return None  # the length of the encoded body, not of the video: the boxes decide
@@ -261,8 +269,8 @@ def _discard(part: Path) -> None:
 def _finish(handle: BinaryIO, part: Path, dest: Path, url: httpx.URL, *, sized: bool) -> None:
     """Rename the complete `.part` into place, once its bytes are a whole MP4.
 
-    `sized`: the byte count matched Content-Length, so a broken structure is bad content
-    (exit 8, nothing kept); without a length the close may have come early: resume.
+    `sized`: the body was read to an end of its own, so a broken structure is bad content
+    (exit 8, nothing kept); a body ended by the close alone may have been cut: resume.
     """
     handle.flush()
     handle.seek(0)
@@ -379,7 +387,7 @@ def download_file(
                     )
                     if total is not None and done != total:
                         raise _Incomplete
-                _finish(handle, part, dest, target, sized=total is not None)
+                _finish(handle, part, dest, target, sized=_delimited(response))
                 return done
             except errors.BadContent:
                 _discard(part)
@@ -475,7 +483,7 @@ def stream_to(
                     raise _Incomplete
                 problem = boxes.problem()
                 if problem is not None:
-                    if total is None:  # the close was the only end: it may have come early
+                    if not _delimited(response):  # the close may have come early
                         raise _Incomplete
                     raise errors.BadContent(f"{target.host} sent a broken MP4 ({problem})")
                 return written.count

@@ -258,12 +258,13 @@ def test_a_body_gone_silent_is_broken_off_at_the_stall_window(
 
 
 @pytest.mark.parametrize("to_stdout", [False, True], ids=["file", "stdout"])
-@pytest.mark.parametrize("body", ["half a video", "ftyp and junk"])
+@pytest.mark.parametrize("body", ["half a video", "ftyp and junk", "half a video, gzipped"])
 def test_a_broken_mp4_with_an_honest_length_is_exit_8_and_saves_nothing(
     cli: Cli, video_host: VideoHost, tmp_path: Path, body: str, to_stdout: bool
 ) -> None:
-    if body == "half a video":
+    if body.startswith("half a video"):
         video_host.body = VIDEO[: len(VIDEO) // 2]
+        video_host.mode = "gzip" if body.endswith("gzipped") else "plain"
     else:
         video_host.body = VIDEO[:32] + os.urandom(50_000)
     target = tmp_path / "v.mp4"
