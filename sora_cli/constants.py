@@ -39,7 +39,6 @@ RETRYABLE_STATUS_GET = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_STATUS_CREATE = frozenset({429, 503})
 
 # --- downloads ---
-DOWNLOAD_CHUNK = 1024 * 1024  # big reads keep Python overhead per byte low; memory stays flat
 DOWNLOAD_RESUME_ATTEMPTS = 6  # a dropped connection resumes from the .part with Range
 # A video body slower than this, averaged over the window, is a stall (a hung CDN, a
 # trickling proxy), broken off and resumed like a dropped connection. 1 KiB/s is far below

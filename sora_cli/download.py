@@ -170,10 +170,10 @@ def _receive(
     PROGRESS_EVERY_BYTES, and the MP4 checks run on the first bytes or on box headers only.
     A body slower than the stall floor over a window raises `_Stalled`.
     """
-    done = offset
+    done = got = offset  # got: bytes off the wire, skipped ones too (the stall floor's)
     window = constants.DOWNLOAD_STALL_WINDOW
     floor = constants.DOWNLOAD_STALL_BYTES_PER_SECOND * window
-    window_end, window_start = time.monotonic() + window, done
+    window_end, window_start = time.monotonic() + window, got
     every = constants.PROGRESS_EVERY_BYTES
     report_at = done + every if on_progress else -1
     # The raw bytes skip httpx's decoder and re-chunker; a compressed body needs them, and
@@ -182,6 +182,12 @@ def _receive(
     chunks = response.iter_bytes() if decoded else response.iter_raw()
     write = handle.write
     for chunk in chunks:
+        got += len(chunk)
+        now = time.monotonic()
+        if now >= window_end:
+            if got - window_start < floor:
+                raise _Stalled
+            window_end, window_start = now + window, got
         if skip:
             chunk, skip = chunk[skip:], max(0, skip - len(chunk))
             if not chunk:
@@ -199,11 +205,6 @@ def _receive(
         if done >= report_at > 0 and on_progress is not None:
             on_progress(done, total)
             report_at = done + every
-        now = time.monotonic()
-        if now >= window_end:
-            if done - window_start < floor:
-                raise _Stalled
-            window_end, window_start = now + window, done
     if on_progress:
         on_progress(done, total)
     return done

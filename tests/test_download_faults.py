@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sora_cli import constants
 from sora_cli.emulator.media import clip_bytes
-from tests.helpers import TEST_KEY, Cli, requests_for
+from tests.helpers import TEST_KEY, Cli, CutAt, requests_for
 
 TASK = "video_hostile"
 VIDEO = clip_bytes("720x1280-10s.mp4")
@@ -374,3 +375,51 @@ def test_a_part_is_resumed_though_the_cdn_signs_a_new_url_each_time(
     assert result.exit_code == 0, result.stderr
     assert target.read_bytes() == VIDEO
     assert [seen["range"] for seen in video_host.seen] == [f"bytes={kept}-"]
+
+
+class _Dribble(httpx.SyncByteStream):
+    """A body that comes 100 bytes every 0.3 s (333 bytes/s), then breaks off after 4 s."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        ends = time.monotonic() + 4
+        for at in range(0, len(self.data), 100):
+            if time.monotonic() > ends:
+                raise httpx.RemoteProtocolError("peer closed connection")
+            yield self.data[at : at + 100]
+            time.sleep(0.3)
+
+
+@pytest.mark.usefixtures("short_stalls")
+def test_a_stall_while_skipping_what_stdout_already_has_is_a_stall_too() -> None:
+    """`-o -` resumed from a server that ignores Range re-sends the bytes already written;
+    they are skipped, but a trickle of them is still a stall."""
+    import io
+
+    from sora_cli import errors
+    from sora_cli.client import HttpCore
+    from sora_cli.download import stream_to
+
+    calls: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers.get("range"))
+        if len(calls) == 1:  # half the video, then a drop
+            return httpx.Response(
+                200, headers={"content-type": "video/mp4", "content-length": str(len(VIDEO))},
+                stream=CutAt(VIDEO, len(VIDEO) // 2),
+            )
+        return httpx.Response(200, headers={"content-type": "video/mp4"}, stream=_Dribble(VIDEO))
+
+    began = time.monotonic()
+    transport = httpx.MockTransport(answer)
+    with (
+        HttpCore("https://cdn.example/v1", None, transport=transport) as core,
+        pytest.raises(errors.NetworkError, match="stalled"),
+    ):
+        stream_to(core, "https://cdn.example/v.mp4", io.BytesIO())
+    assert time.monotonic() - began < 4
+    assert len(calls) == 1 + constants.DOWNLOAD_STALL_ATTEMPTS
+
