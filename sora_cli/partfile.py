@@ -21,7 +21,8 @@ from sora_cli import errors
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_MAX_SIDECAR_BYTES = 4096  # an identity is one URL
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted there must not hang the open
+_MAX_SIDECAR_BYTES = 4096  # an identity is a task id (older ones: a URL)
 
 
 def refused(path: Path, what: str) -> errors.UsageError:
@@ -81,7 +82,7 @@ def _checked(fd: int, path: Path) -> int:
 def _open(path: Path, flags: int, *, create: bool) -> int:
     """`os.open` that never follows a link; create-exclusive first when `create`."""
     check_not_special(path)  # before opening: opening a device may itself do something
-    flags |= _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK
+    flags |= _NOFOLLOW | _CLOEXEC | _NONBLOCK
     try:
         if create:
             try:
@@ -98,7 +99,8 @@ def _open(path: Path, flags: int, *, create: bool) -> int:
 def open_part(path: Path) -> BinaryIO:
     """`path` for appending and reading: made new, or the existing regular file."""
     fd = _open(path, os.O_RDWR | os.O_APPEND, create=True)
-    os.set_blocking(fd, True)
+    if _NONBLOCK:
+        os.set_blocking(fd, True)
     return os.fdopen(fd, "a+b")
 
 
