@@ -35,7 +35,6 @@ from sora_cli.partfile import (
     check_destination,
     open_part,
     read_sidecar,
-    refused,
     same_file,
     write_sidecar,
 )
@@ -287,8 +286,11 @@ def _finish(handle: BinaryIO, part: Path, dest: Path, url: httpx.URL, *, sized: 
             f"{url.host} sent a broken MP4 ({problem})",
             hint="nothing was saved; download it again (a proxy may have damaged it)",
         )
-    if not same_file(handle, part):
-        raise refused(part, "no longer the file sora wrote")
+    if not same_file(handle, part):  # swapped (for a link?) while we wrote: never rename it
+        raise errors.UsageError(
+            f"{part} was replaced by something else while sora wrote it; nothing was saved",
+            hint="remove it, or pick another -o PATH",
+        )
     check_destination(dest)
     os.replace(part, dest)
     identity_path(part).unlink(missing_ok=True)
