@@ -25,7 +25,7 @@ from sora_cli.api import AsyncVideosApi, CreateRequest, ImageUpload, task_path
 from sora_cli.batch_cost import cap_reason, committed_cost, price_of, within_cap
 from sora_cli.batch_input import BatchLine
 from sora_cli.client import HttpCore, PauseGate
-from sora_cli.download import download_file
+from sora_cli.download import download_file, part_identity
 from sora_cli.exit_codes import ExitCode, exit_code_for
 from sora_cli.images import FitMode
 from sora_cli.jobs import (
@@ -394,7 +394,11 @@ class BatchRunner:
                 async with shared.download:
                     await _in_daemon_thread(
                         lambda: download_file(
-                            self.downloads, str(url), dest, on_progress=check_stop
+                            self.downloads,
+                            str(url),
+                            dest,
+                            on_progress=check_stop,
+                            identity=part_identity(task_id),
                         )
                     )
             except asyncio.CancelledError:

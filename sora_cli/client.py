@@ -148,6 +148,16 @@ class PauseGate:
         return max(0.0, self._until - time.monotonic())
 
 
+def _timeout(read: float) -> httpx.Timeout:
+    """The core's timeouts with another read timeout."""
+    return httpx.Timeout(
+        connect=constants.CONNECT_TIMEOUT,
+        read=read,
+        write=constants.WRITE_TIMEOUT,
+        pool=constants.POOL_TIMEOUT,
+    )
+
+
 class _CoreBase:
     """What the sync and async cores share: URLs, auth, logging, the retry decision."""
 
@@ -174,12 +184,7 @@ class _CoreBase:
         return {
             "auth": _OriginBearer(self._api_key, self.origin),
             "headers": {"User-Agent": USER_AGENT},
-            "timeout": httpx.Timeout(
-                connect=constants.CONNECT_TIMEOUT,
-                read=constants.READ_TIMEOUT,
-                write=constants.WRITE_TIMEOUT,
-                pool=constants.POOL_TIMEOUT,
-            ),
+            "timeout": _timeout(constants.READ_TIMEOUT),
             "follow_redirects": True,  # httpx drops Authorization on a cross-origin redirect
             "event_hooks": hooks,
             "verify": True,
@@ -409,13 +414,21 @@ class HttpCore(_CoreBase):
 
     @contextmanager
     def stream_get(
-        self, url: str | httpx.URL, *, headers: dict[str, str] | None = None, what: str
+        self,
+        url: str | httpx.URL,
+        *,
+        headers: dict[str, str] | None = None,
+        read_timeout: float | None = None,
+        what: str,
     ) -> Iterator[httpx.Response]:
         """A streamed GET (downloads), retried until the server starts answering well."""
         target = self.url(str(url))
+        options: dict[str, Any] = {"headers": headers}
+        if read_timeout is not None:
+            options["timeout"] = _timeout(read_timeout)
 
         def build() -> httpx.Request:
-            return self._client.build_request("GET", target, headers=headers)
+            return self._client.build_request("GET", target, **options)
 
         with mapped_errors(what, target.host):
             response, _ = self._send(build, GET_POLICY)
@@ -445,12 +458,7 @@ class HttpCore(_CoreBase):
         url = self.url(path)
         options: dict[str, Any] = {"json": json_body, "headers": headers}
         if read_timeout is not None:  # a stream may stay quiet longer than a JSON answer
-            options["timeout"] = httpx.Timeout(
-                connect=constants.CONNECT_TIMEOUT,
-                read=read_timeout,
-                write=constants.WRITE_TIMEOUT,
-                pool=constants.POOL_TIMEOUT,
-            )
+            options["timeout"] = _timeout(read_timeout)
 
         def build() -> httpx.Request:
             return self._client.build_request("POST", url, **options)
