@@ -27,8 +27,9 @@ from sora_cli.batch_input import BatchLine
 from sora_cli.catalog import Choice, ModelEntry, shape_for
 from sora_cli.client import HttpCore, PauseGate
 from sora_cli.dialects import AsyncVideoApi
-from sora_cli.download import download_file
+from sora_cli.download import download_file, part_identity
 from sora_cli.exit_codes import ExitCode, exit_code_for
+from sora_cli.images import FitMode
 from sora_cli.jobs import (
     INTENT_KIND,
     UNKNOWN_KIND,
@@ -63,6 +64,7 @@ class BatchOptions:
     # A model's own poll interval and give-up time (catalog), where no flag or config set
     # them; None: `poll_interval` and `timeout` for every model.
     wait_times: Callable[[str], tuple[float, float]] | None = None
+    fit: FitMode | None = None  # --fit: every line's image made its video's size
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ class BatchRunner:
         journal: Journal,
         options: BatchOptions,
         observer: BatchObserver,
-        load_image: Callable[[str, str], ImageUpload],
+        load_image: Callable[[str, str | None, str], ImageUpload],  # (spec, size, model)
     ):
         self.batch_id = batch_id
         self.lines = lines
@@ -398,7 +400,11 @@ class BatchRunner:
                             primary,
                             fallback,
                             lambda url: download_file(
-                                self.downloads, url, dest, on_progress=check_stop
+                                self.downloads,
+                                url,
+                                dest,
+                                on_progress=check_stop,
+                                identity=part_identity(task_id),
                             ),
                         )
                     )
@@ -499,9 +505,7 @@ class BatchRunner:
             key = self._resend_key(line, known, key)
         image = None
         if line.image:
-            entry = self.profile.entry(line.model)
-            size = entry.frame_size(line.size) if entry else line.size or ""
-            image = await asyncio.to_thread(self.load_image, line.image, size)
+            image = await asyncio.to_thread(self.load_image, line.image, line.size, line.model)
         entry = self.profile.entry(line.model)
         ratio, resolution = self._shape(entry, line)
         request = CreateRequest(

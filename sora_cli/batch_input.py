@@ -127,13 +127,13 @@ def parse_batch(
     source: str,
     profile: Profile,
     defaults: Defaults,
-    check_image: Callable[[str, str], None] | None = None,
+    check_image: Callable[[str, str | None, str], None] | None = None,
     base_dir: Path | None = None,
 ) -> list[BatchLine]:
     """All lines, or a UsageError listing every invalid one (exit 2, nothing sent).
 
     The format is JSON Lines when the first content line starts with `{`, else plain text.
-    `check_image(spec, size)` validates an image reference (raises SoraError). A relative
+    `check_image(spec, size, model)` validates an image reference (raises SoraError). A relative
     image path is relative to `base_dir` (the batch file's folder), and kept absolute, so a
     `--resume` from elsewhere finds it; the line's identity keeps the path as written.
     """
@@ -156,8 +156,7 @@ def parse_batch(
             image = _image_path(data["image"], base_dir)
             if image and check_image is not None:
                 try:
-                    entry = profile.entry(data["model"])
-                    check_image(image, entry.frame_size(data["size"]) if entry else data["size"])
+                    check_image(image, data["size"], data["model"])
                 except SoraError as exc:
                     raise ValueError(exc.message) from None
             for field, seen in (("id", seen_ids), ("output", seen_outputs)):

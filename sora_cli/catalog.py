@@ -116,11 +116,6 @@ class ModelEntry:
             return None
         return round(total_tokens * self.usd_per_million_tokens / 1_000_000, 4)
 
-    def frame_size(self, size: str | None) -> str:
-        """The size a frame image must have: the video's, or "" (any) for a model whose
-        images are references only (image policy "none")."""
-        return "" if self.image_policy == "none" else (size or "")
-
     def state_text(self) -> str:
         """`live`, or `retired since DATE -> SUCCESSOR`."""
         if not self.is_retired:

@@ -148,6 +148,16 @@ class PauseGate:
         return max(0.0, self._until - time.monotonic())
 
 
+def _timeout(read: float) -> httpx.Timeout:
+    """The core's timeouts with another read timeout."""
+    return httpx.Timeout(
+        connect=constants.CONNECT_TIMEOUT,
+        read=read,
+        write=constants.WRITE_TIMEOUT,
+        pool=constants.POOL_TIMEOUT,
+    )
+
+
 class _CoreBase:
     """What the sync and async cores share: URLs, auth, logging, the retry decision."""
 
@@ -174,12 +184,7 @@ class _CoreBase:
         return {
             "auth": _OriginBearer(self._api_key, self.origin),
             "headers": {"User-Agent": USER_AGENT},
-            "timeout": httpx.Timeout(
-                connect=constants.CONNECT_TIMEOUT,
-                read=constants.READ_TIMEOUT,
-                write=constants.WRITE_TIMEOUT,
-                pool=constants.POOL_TIMEOUT,
-            ),
+            "timeout": _timeout(constants.READ_TIMEOUT),
             "follow_redirects": True,  # httpx drops Authorization on a cross-origin redirect
             "event_hooks": hooks,
             "verify": True,
@@ -385,17 +390,23 @@ class HttpCore(_CoreBase):
         return self._decode(response, body or b"", what)
 
     def get_bytes(self, url: str, *, max_bytes: int, what: str) -> tuple[bytes, httpx.Headers]:
-        """A whole small body (an image), size-capped, retried like any GET."""
+        """A whole small body (an image), size-capped, retried like any GET.
+
+        The cap is counted on the decoded bytes as they arrive; a `Content-Length` already
+        over it is refused before reading a byte.
+        """
         with self.stream_get(url, what=what) as response:
+            too_large = errors.UsageError(f"{what} is larger than {max_bytes // 1024 // 1024} MiB")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise too_large
             chunks: list[bytes] = []
             size = 0
             try:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise errors.UsageError(
-                            f"{what} is larger than {max_bytes // 1024 // 1024} MiB"
-                        )
+                        raise too_large
                     chunks.append(chunk)
             except httpx.TransportError as exc:
                 raise network_error(exc, f"{what} ({response.request.url.host})") from exc
@@ -403,13 +414,21 @@ class HttpCore(_CoreBase):
 
     @contextmanager
     def stream_get(
-        self, url: str | httpx.URL, *, headers: dict[str, str] | None = None, what: str
+        self,
+        url: str | httpx.URL,
+        *,
+        headers: dict[str, str] | None = None,
+        read_timeout: float | None = None,
+        what: str,
     ) -> Iterator[httpx.Response]:
         """A streamed GET (downloads), retried until the server starts answering well."""
         target = self.url(str(url))
+        options: dict[str, Any] = {"headers": headers}
+        if read_timeout is not None:
+            options["timeout"] = _timeout(read_timeout)
 
         def build() -> httpx.Request:
-            return self._client.build_request("GET", target, headers=headers)
+            return self._client.build_request("GET", target, **options)
 
         with mapped_errors(what, target.host):
             response, _ = self._send(build, GET_POLICY)
@@ -439,12 +458,7 @@ class HttpCore(_CoreBase):
         url = self.url(path)
         options: dict[str, Any] = {"json": json_body, "headers": headers}
         if read_timeout is not None:  # a stream may stay quiet longer than a JSON answer
-            options["timeout"] = httpx.Timeout(
-                connect=constants.CONNECT_TIMEOUT,
-                read=read_timeout,
-                write=constants.WRITE_TIMEOUT,
-                pool=constants.POOL_TIMEOUT,
-            )
+            options["timeout"] = _timeout(read_timeout)
 
         def build() -> httpx.Request:
             return self._client.build_request("POST", url, **options)
@@ -517,8 +531,12 @@ async def _read_in_time(response: httpx.Response) -> bytes:
     byte at a time is cut off and retried like a dropped connection."""
     import asyncio
 
+    # asyncio.timeout, not wait_for: in Python 3.11 wait_for can swallow a cancellation
+    # that arrives as the read completes, and a batch stopped by --fail-fast then kept
+    # polling a task it had cancelled (a hang, 1 run in 5).
     try:
-        return await asyncio.wait_for(aread_capped(response), constants.READ_TIMEOUT)
+        async with asyncio.timeout(constants.READ_TIMEOUT):
+            return await aread_capped(response)
     except TimeoutError:
         await response.aclose()
         raise httpx.ReadTimeout(

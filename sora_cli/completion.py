@@ -117,6 +117,11 @@ def complete_size(ctx: typer.Context, incomplete: str) -> list[Completion]:
     return items
 
 
+def complete_fit(ctx: typer.Context, incomplete: str) -> list[Completion]:
+    """The two ways `--fit` makes an image the video's size."""
+    return [("crop", "scale to cover, cut the centre"), ("pad", "scale to fit, black bars")]
+
+
 def complete_seconds(ctx: typer.Context, incomplete: str) -> list[Completion]:
     """The model's durations (the one typed, else the profile's default model)."""
     profile = _profile(ctx)

@@ -1,16 +1,26 @@
-"""Reference images: format by magic bytes and pixel size from the header. No I/O here.
+"""Reference images: format by magic bytes, pixel size from the header, and what a model's
+image policy says of that size. No I/O here, and no Pillow (see `pixels` for decoding).
 
-The API rejects an image whose dimensions differ from the requested size, so we read them
-first and say so before anything is sent (DESIGN "generate").
+OpenAI rejects an image whose dimensions differ from the requested size; the seeds' async
+API only recommends "1280x720 or similar ratio" (reference "Image-to-Video"); Muse takes
+the image as a composition reference. So a model's policy is `exact`, `ratio` or `none`.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from math import gcd
+from typing import Literal
 
+from sora_cli.catalog import ImagePolicy
 from sora_cli.errors import UsageError
+
+FitMode = Literal["crop", "pad"]
+FIT_MODES: tuple[FitMode, ...] = ("crop", "pad")
+# Aspect ratios closer than this (relative) count as the same: 1366x768 is "16:9" too.
+RATIO_TOLERANCE = 0.02
 
 MIME_BY_FORMAT = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 EXTENSION_BY_FORMAT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
@@ -110,17 +120,64 @@ def inspect_image(data: bytes, source: str) -> ImageInfo:
     return ImageInfo(fmt, width, height)
 
 
+def check_fit(value: str | None, *, has_image: bool) -> FitMode | None:
+    """`--fit` as given: crop, pad, or not at all (and only with an image to fit)."""
+    if value is None:
+        return None
+    if not has_image:
+        raise UsageError("--fit changes the --image; give an image too")
+    for mode in FIT_MODES:
+        if value.strip().lower() == mode:
+            return mode
+    raise UsageError(
+        f"--fit {value!r} is not crop or pad",
+        hint="--fit crop scales to cover and cuts the centre; --fit pad adds black bars",
+    )
+
+
+def check_dimensions(
+    info: ImageInfo,
+    size: str | None,
+    source: str,
+    policy: ImagePolicy,
+    warn: Callable[[str], None],
+    offered: Collection[str] = (),
+) -> None:
+    """Apply the model's image policy to the image's size against the video's `size`
+    (None: no size is sent, the provider decides)."""
+    if policy == "none" or size is None or info.width is None or info.height is None:
+        return
+    if policy == "exact":
+        check_matches_size(info, size, source, offered)
+        return
+    width, height = (int(n) for n in size.split("x"))
+    wanted, actual = width / height, info.width / info.height
+    if abs(actual - wanted) / wanted > RATIO_TOLERANCE:
+        warn(
+            f"{source} is {info.size_text} ({ratio_text(info.width, info.height)}) but the "
+            f"video is {size} ({ratio_text(width, height)}); the API recommends a similar "
+            "ratio, sending it anyway (--fit crop|pad makes it exact)"
+        )
+
+
+def ratio_text(width: int, height: int) -> str:
+    """`16:9` for 1920x1080; `1.78:1` where the reduced terms would be unreadable."""
+    divisor = gcd(width, height) or 1
+    w, h = width // divisor, height // divisor
+    return f"{w}:{h}" if max(w, h) <= 32 else f"{width / height:.2f}:1"
+
+
 def check_matches_size(
     info: ImageInfo, size: str, source: str, offered: Collection[str] = ()
 ) -> None:
-    """The API rejects reference images whose dimensions differ from the video's size.
+    """OpenAI rejects reference images whose dimensions differ from the video's size.
 
     `offered`: the profile's sizes, so the hint suggests `--size` only when it would work.
     """
     if info.width is None or info.height is None:
         return
     if f"{info.width}x{info.height}" != size:
-        hint = f"resize or crop the image to exactly {size}"
+        hint = f"--fit crop|pad makes it exactly {size}"
         if info.size_text in offered:
             hint += f", or make the video that size: --size {info.size_text}"
         elif offered:

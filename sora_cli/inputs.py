@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sora_cli import constants
+from sora_cli.catalog import ImagePolicy
 from sora_cli.errors import UsageError
-from sora_cli.images import EXTENSION_BY_FORMAT, ImageInfo, check_matches_size, inspect_image
+from sora_cli.images import (
+    EXTENSION_BY_FORMAT,
+    FitMode,
+    ImageInfo,
+    check_dimensions,
+    inspect_image,
+)
 
 
 def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
@@ -73,16 +82,25 @@ def check_image_url(spec: str) -> str:
     return spec
 
 
+def _open_flags() -> int:
+    """O_NONBLOCK: opening a FIFO with no writer returns at once instead of hanging;
+    O_NOCTTY: a terminal never becomes ours. Flags a platform lacks (Windows) are left out."""
+    flags = os.O_RDONLY
+    for name in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, name, 0)
+    return flags
+
+
 def read_image_file(path: Path) -> bytes:
-    """Bytes of a local image, with one-line errors."""
+    """Bytes of a local image, with one-line errors.
+
+    Only a regular file is read (a FIFO, `/dev/zero` or a terminal never is), and the cap
+    holds while reading: `st_size` says nothing of a file that grows, or of `/proc`.
+    """
+    import stat
+
     try:
-        size = path.stat().st_size
-        if size > constants.IMAGE_MAX_BYTES:
-            raise UsageError(
-                f"image {path} is {size // 1024 // 1024} MiB; that is too large to upload",
-                hint="the API recommends images under 5 MB",
-            )
-        return path.read_bytes()
+        fd = os.open(path, _open_flags())
     except FileNotFoundError:
         raise UsageError(f"image {path} does not exist") from None
     except IsADirectoryError:
@@ -91,26 +109,76 @@ def read_image_file(path: Path) -> bytes:
         raise UsageError(f"image {path} cannot be read (permission denied)") from None
     except OSError as exc:
         raise UsageError(f"cannot read image {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb", buffering=0) as file:
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise UsageError(f"image {path} is a directory, not a file")
+            if not stat.S_ISREG(mode):
+                raise UsageError(
+                    f"image {path} is not a regular file",
+                    hint="save the image to a file first, then pass that file",
+                )
+            data = _read_capped(file.read, constants.IMAGE_MAX_BYTES)
+        except OSError as exc:
+            raise UsageError(f"cannot read image {path}: {exc.strerror}") from None
+    if data is None:
+        raise UsageError(
+            f"image {path} is larger than {constants.IMAGE_MAX_BYTES // 1024 // 1024} MiB; "
+            "that is too large to upload",
+            hint="the API recommends images under 5 MB",
+        )
+    return data
 
 
-def check_image(
-    data: bytes,
-    source: str,
-    size: str,
-    warn: Callable[[str], None],
-    offered: Collection[str] = (),
-) -> ImageInfo:
-    """Format by magic bytes, size warning, dimensions against `--size` (of `offered`; an
-    empty `size`: not checked)."""
+def _read_capped(read: Callable[[int], bytes | None], limit: int) -> bytes | None:
+    """The whole file, or None once it passes `limit` bytes (never reading much past it)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := read(min(constants.IMAGE_READ_CHUNK, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class ImageRules:
+    """What the model asks of a reference image, and how to tell the user about it."""
+
+    size: str | None  # the video's size; None: not sent (a gateway's model decides)
+    policy: ImagePolicy
+    fit: FitMode | None
+    warn: Callable[[str], None]
+    note: Callable[[str], None]  # what --fit did
+    offered: Collection[str] = ()  # the profile's sizes, for hints
+
+
+def check_image(data: bytes, source: str, rules: ImageRules) -> tuple[bytes, ImageInfo]:
+    """The image as it will be sent: sniffed by magic bytes, decoded for real (Pillow, only
+    here), fitted with `--fit`, and checked against the model's policy."""
+    from sora_cli.pixels import check_decodes, fit_image
+
     info = inspect_image(data, source)
     if len(data) > constants.IMAGE_WARN_BYTES:
-        warn(
+        rules.warn(
             f"{source} is {len(data) / 1024 / 1024:.1f} MB; the API recommends under 5 MB "
             "(uploads are slower)"
         )
-    if size:  # "": the model takes images of any size
-        check_matches_size(info, size, source, offered)
-    return info
+    if rules.fit is not None:
+        if rules.size is None:
+            raise UsageError(
+                f"--fit {rules.fit} needs the video's size, and none is set",
+                hint="give --size WxH",
+            )
+        fitted = fit_image(data, info, rules.size, rules.fit, source)
+        rules.note(fitted.note)
+        data, info = fitted.data, fitted.info
+    else:
+        info = check_decodes(data, info, source)
+    check_dimensions(info, rules.size, source, rules.policy, rules.warn, rules.offered)
+    return data, info
 
 
 def upload_name(source: str, info: ImageInfo) -> str:

@@ -6,6 +6,7 @@ a crash, a timeout), the journal knows as much as we did.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,10 +17,16 @@ from sora_cli import constants, errors
 from sora_cli.api import Polled
 from sora_cli.client import HttpCore
 from sora_cli.dialects import VideoApi
-from sora_cli.download import ProgressCallback, download_file, stream_to
+from sora_cli.download import (
+    ProgressCallback,
+    download_file,
+    part_identity,
+    size_text,
+    stream_to,
+)
 from sora_cli.journal import JobRecord, Journal
 from sora_cli.models import Task, TaskState
-from sora_cli.outputs import disk_hint
+from sora_cli.outputs import disk_hint, part_path
 
 
 def resume_command(task_id: str, output: str | None = None, *, wait: bool = True) -> str:
@@ -436,25 +443,47 @@ def save_video(
 ) -> int:
     """Download a video to `dest` (resumable, atomic, checked) and note the file in the
     journal; every failure names the row and the command that resumes it."""
+    resume = resume_command(record_id, str(dest), wait=False)
     try:
-        size = download_file(core, url, dest, on_progress=on_progress, what=what)
+        size = download_file(
+            core, url, dest, on_progress=on_progress, what=what, identity=part_identity(record_id)
+        )
     except KeyboardInterrupt:
         raise errors.Interrupted(
             f"interrupted; the partial download of {record_id} is kept",
-            hint=f"resume with: {resume_command(record_id, str(dest), wait=False)}",
+            hint=f"resume with: {resume}",
             task_id=record_id,
         ) from None
     except errors.SoraError as exc:
         exc.task_id = exc.task_id or record_id
+        kept = _partial_size(dest)
+        if kept and isinstance(exc, errors.NetworkError):
+            exc.hint = f"{part_path(dest).name} ({kept}) is kept; resume with: {resume}"
         raise
     except OSError as exc:
+        kept = _partial_size(dest)
+        held = (
+            f" ({part_path(dest)} holds {kept} of it: delete it to free that space, or keep it "
+            "to resume)"
+            if kept
+            else ""
+        )
         raise errors.UsageError(
             f"cannot write {dest}: {exc.strerror}; {record_id} is kept in the journal",
-            hint=f"{disk_hint(exc)}, then: sora download {record_id} -o PATH",
+            hint=f"{disk_hint(exc)}{held}, then: sora download {record_id} -o PATH",
             task_id=record_id,
         ) from exc
     journal.update(record_id, file=str(dest.resolve()), downloaded_at=time.time())
     return size
+
+
+def _partial_size(dest: Path) -> str | None:
+    """How much a kept `.part` of `dest` holds (`12.3 MiB`), or None when there is none."""
+    try:
+        size = os.lstat(part_path(dest)).st_size
+    except OSError:
+        return None
+    return size_text(size) if size else None
 
 
 def download_task(

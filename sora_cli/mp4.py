@@ -216,24 +216,53 @@ def is_whole(path: Path) -> bool:
     """True when the top-level boxes fill the file exactly, `moov` and `mdat` among them.
 
     A body cut short ends inside a box (nearly always `mdat`, the media) or before `moov`
-    or `mdat`; a whole file does neither. This is how a download without Content-Length (a body that
-    simply ends when the connection closes) tells a truncation from the end.
+    or `mdat`; a whole file does neither. This is how a download without Content-Length (a
+    body that simply ends when the connection closes) tells a truncation from the end.
     """
     try:
         with path.open("rb") as handle:
-            kinds = []
-            for box in _top_level_boxes(handle, os.fstat(handle.fileno()).st_size):
-                if box is None:
-                    return False
-                kinds.append(box.type)
+            return _tiling(handle)[0]
     except OSError:
         return False
-    return {b"moov", b"mdat"} <= set(kinds)
+
+
+def _tiling(handle: BinaryIO) -> tuple[bool, _Box | None]:
+    """Whether the top-level boxes tile the file with `moov` and `mdat`; the first `moov`."""
+    kinds: set[bytes] = set()
+    moov: _Box | None = None
+    for box in _top_level_boxes(handle, os.fstat(handle.fileno()).st_size):
+        if box is None:
+            return False, moov
+        kinds.add(box.type)
+        if box.type == b"moov" and moov is None:
+            moov = box
+    return {b"moov", b"mdat"} <= kinds, moov
+
+
+NOT_WHOLE = "its boxes do not fill it exactly, with moov and mdat among them"
+BAD_MOOV = "its moov box does not describe a video"
+
+
+def structure_problem(handle: BinaryIO) -> str | None:
+    """What is wrong with a downloaded file, or None when it is a whole MP4: the top-level
+    boxes tile it exactly, `moov` and `mdat` among them, and `moov` parses.
+
+    A byte count that matches Content-Length says nothing about the bytes themselves: half
+    a video behind an honest header, or a body a proxy damaged, is caught here.
+    """
+    whole, moov = _tiling(handle)
+    if not whole or moov is None:
+        return NOT_WHOLE
+    if moov.end - moov.start > MAX_MOOV_BYTES:
+        return BAD_MOOV
+    handle.seek(moov.start)
+    return None if parse_moov(handle.read(moov.end - moov.start)) else BAD_MOOV
 
 
 class BoxBoundaries:
-    """`is_whole` for bytes going past (`-o -`): follows the top-level box headers as the
-    body streams, keeping only the next header's few bytes."""
+    """`structure_problem` for bytes going past (`-o -`): follows the top-level box headers
+    as the body streams, keeping only the next header's few bytes and the `moov` payload
+    (bounded by MAX_MOOV_BYTES); the media itself is never copied."""
 
     def __init__(self) -> None:
         self._seen = 0  # bytes fed so far
@@ -242,6 +271,8 @@ class BoxBoundaries:
         self._kinds: set[bytes] = set()
         self._open_ended = False  # a size-0 box runs to the end: nothing more to check
         self._broken = False
+        self._moov: bytearray | None = None
+        self._moov_span = (0, 0)  # payload offsets of the first moov (end: -1 to the end)
 
     def feed(self, chunk: bytes) -> None:
         """Account for the next `len(chunk)` bytes of the file."""
@@ -251,24 +282,44 @@ class BoxBoundaries:
             at = self._next + len(self._header) - start
             self._header += chunk[at : at + 16 - len(self._header)]
             if len(self._header) < 8:
-                return
+                break
             size, kind = struct.unpack_from(">I4s", self._header)
             header = 8
             if size == 1:
                 if len(self._header) < 16:  # the 64-bit size goes on in the next chunk
-                    return
+                    break
                 (size,) = struct.unpack_from(">Q", self._header, 8)
                 header = 16
             self._kinds.add(kind)
             self._header = b""
+            if kind == b"moov" and self._moov is None:
+                self._moov = bytearray()
+                self._moov_span = (self._next + header, self._next + size if size else -1)
             if size == 0:
                 self._open_ended = True
             elif size < header:
                 self._broken = True
             else:
                 self._next += size
+        if self._moov is not None:
+            self._keep_moov(chunk, start)
+
+    def _keep_moov(self, chunk: bytes, start: int) -> None:
+        assert self._moov is not None
+        low, high = self._moov_span
+        high = self._seen if high < 0 else high
+        if low < self._seen and high > start:
+            self._moov += chunk[max(low - start, 0) : min(high, self._seen) - start]
+            if len(self._moov) > MAX_MOOV_BYTES:
+                self._broken = True
 
     def whole(self) -> bool:
         """True when the bytes fed end exactly after a box, with `moov` and `mdat` seen."""
         ends_right = self._open_ended or (not self._header and self._next == self._seen)
         return not self._broken and ends_right and {b"moov", b"mdat"} <= self._kinds
+
+    def problem(self) -> str | None:
+        """Like `structure_problem`, for everything fed so far."""
+        if not self.whole() or self._moov is None:
+            return NOT_WHOLE
+        return None if parse_moov(bytes(self._moov)) else BAD_MOOV

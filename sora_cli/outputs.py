@@ -28,6 +28,11 @@ def part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + PART_SUFFIX)
 
 
+def identity_path(part: Path) -> Path:
+    """The sidecar of a `.part` file that names the video its bytes belong to."""
+    return part.with_name(part.name + ".id")
+
+
 def safe_name_part(task_id: str) -> str:
     """A filename-safe form of a server id: it can never name another directory."""
     cleaned = _UNSAFE.sub("_", task_id).strip("._")[:80]
@@ -104,11 +109,17 @@ def _check_dir(directory: Path) -> None:
 
 
 def check_writable(path: Path, force: bool) -> None:
-    """Refuse an existing file (without --force) or a directory we cannot write."""
+    """Refuse an existing file (without --force), a device (even with --force), a planted
+    link where the partial file goes, or a directory we cannot write."""
+    from sora_cli.partfile import check_destination, check_not_special
+
+    check_destination(path)
     if path.exists() and not force:
         raise UsageError(f"{path} already exists", hint="use --force to overwrite it, or -o PATH")
     _check_dir(path.parent)
     part = part_path(path)
+    check_not_special(part)
+    check_not_special(identity_path(part))
     if part.exists() and not os.access(part, os.W_OK):
         raise UsageError(f"partial file {part} is not writable")
 

@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from typer.testing import CliRunner, Result
 
 from sora_cli.app import app
@@ -141,3 +143,15 @@ def install_fake_player(directory: Path, script: str) -> None:
         tool = directory / name
         tool.write_text(f"#!/bin/sh\n{script}\n")
         tool.chmod(0o755)
+
+
+class CutAt(httpx.SyncByteStream):
+    """A body (for `httpx.MockTransport`): the first `at` bytes of `data`, then a broken
+    connection."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        self.data, self.at = data, at
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data[: self.at]
+        raise httpx.RemoteProtocolError("peer closed connection")

@@ -45,3 +45,28 @@ def webp_vp8l(width: int, height: int) -> bytes:
     payload = b"\x2f" + bits.to_bytes(4, "little") + b"\x00" * 8
     chunk = b"VP8L" + struct.pack("<I", len(payload)) + payload
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def photo(
+    width: int, height: int, fmt: str = "PNG", colour: tuple[int, int, int] = (200, 40, 40)
+) -> bytes:
+    """A real image made with Pillow (JPEG, PNG or WEBP), filled with one colour."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, fmt)
+    return out.getvalue()
+
+
+def decoded_size_and_corner(data: bytes) -> tuple[tuple[int, int], tuple[int, ...]]:
+    """(width, height) and the top-left pixel, as Pillow decodes `data`."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        pixel = image.convert("RGB").getpixel((0, 0))
+        assert isinstance(pixel, tuple)
+        return image.size, pixel

@@ -444,6 +444,28 @@ def test_a_relative_image_path_is_relative_to_the_batch_file(cli: Cli, tmp_path:
     assert create["content_type"].startswith("multipart/form-data")
 
 
+def test_fit_makes_every_line_image_its_video_size(
+    openai_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import images
+    from tests.helpers import TEST_KEY
+
+    monkeypatch.setenv("SORA_BASE_URL", openai_emulator.base_url)
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    monkeypatch.setenv("SORA_PROFILE", "openai")
+    cli = Cli(openai_emulator)
+    (tmp_path / "wide.jpg").write_bytes(images.photo(1920, 1080, "JPEG"))
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "a cat like this", "image": "wide.jpg", "size": "720x1280"}\n')
+    refused = cli("batch", str(prompts), "-O", str(tmp_path))  # openai: exact size only
+    assert refused.exit_code == 2 and "1920x1080 but the video size is 720x1280" in refused.stderr
+    result = cli("batch", str(prompts), "-O", str(tmp_path), "--fit", "crop", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("fitted ") == 1  # said once, when the line is sent
+    (create,) = requests_for(cli.stats(), "create")
+    assert create["status"] == 200  # the emulator checks the size like the API
+
+
 def test_an_unreadable_create_answer_that_named_its_task_is_reattached_not_paid_again(
     cli: Cli, tmp_path: Path
 ) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.helpers import Cli, journal_rows, loads, requests_for
+from tests.helpers import Cli, CutAt, journal_rows, loads, requests_for
 
 
 def _task(cli: Cli, prompt: str = "a cat") -> str:
@@ -81,16 +80,6 @@ def _stdout_download(answers: list[Any]) -> tuple[bytes, list[str | None], Excep
     return sink.getvalue(), ranges, error
 
 
-class _CutAt(httpx.SyncByteStream):
-    """The first `at` bytes of `data`, then a broken connection."""
-
-    def __init__(self, data: bytes, at: int) -> None:
-        self.data, self.at = data, at
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.data[: self.at]
-        raise httpx.RemoteProtocolError("peer closed connection")
-
 
 def test_stdout_resume_from_a_server_that_ignores_range_skips_what_was_sent() -> None:
     from sora_cli.emulator.media import clip_bytes
@@ -99,7 +88,7 @@ def test_stdout_resume_from_a_server_that_ignores_range_skips_what_was_sent() ->
     half = len(video) // 2
     length = {"content-length": str(len(video))}
     got, ranges, error = _stdout_download(
-        [(200, _CutAt(video, half), length), (200, video, {})]  # Range ignored
+        [(200, CutAt(video, half), length), (200, video, {})]  # Range ignored
     )
     assert error is None and got == video
     assert ranges == [None, f"bytes={half}-"]
@@ -113,7 +102,7 @@ def test_stdout_resume_answered_with_another_range_asks_for_the_whole_body() -> 
     length = {"content-length": str(len(video))}
     elsewhere = {"content-range": f"bytes 0-{len(video) - 1}/{len(video)}"}
     got, ranges, error = _stdout_download(
-        [(200, _CutAt(video, half), length), (206, video, elsewhere), (200, video, {})]
+        [(200, CutAt(video, half), length), (206, video, elsewhere), (200, video, {})]
     )
     assert error is None and got == video
     assert ranges == [None, f"bytes={half}-", None]
@@ -127,11 +116,11 @@ def test_stdout_resume_never_splices_on_another_file(case: str) -> None:
     video = clip_bytes("720x1280-10s.mp4")
     length = {"content-length": str(len(video))}
     if case == "another size":
-        answers = [(200, _CutAt(video, 1000), length), (200, video + b"x" * 1000, {})]
+        answers = [(200, CutAt(video, 1000), length), (200, video + b"x" * 1000, {})]
         kept = video[:1000]
     else:
         page = b"<html>" + b"x" * len(video)
-        answers = [(200, _CutAt(page, 4), {"content-length": str(len(page))}), (200, page, {})]
+        answers = [(200, CutAt(page, 4), {"content-length": str(len(page))}), (200, page, {})]
         kept = page[:4]  # the check stops it before a byte more
     got, _, error = _stdout_download(answers)
     assert isinstance(error, errors.BadContent)

@@ -256,3 +256,83 @@ def test_batch_lines_name_a_model_and_the_plan_prices_muse(cli: Cli, tmp_path: P
     refused = cli("batch", str(bad), "--dry-run")
     assert refused.exit_code == 2 and "15 s is not offered by muse-video" in refused.stderr
     assert cli.stats()["requests"] == []
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "code", "gone"),
+    [
+        (404, "The model sora-2 has been retired. Switch to muse-video", None, True),
+        (503, "no available channels for model sora-2", None, True),
+        (503, "no available channel", None, True),
+        (400, "model vid-9 does not exist", None, True),
+        (400, "Unknown model: vid-9", None, True),
+        (404, "not found", "model_not_found", True),
+        (400, "Invalid size 1920x1080 for model vid-1; supported: 1280x720", None, False),
+        (400, "Your prompt was flagged by our moderation model as invalid", None, False),
+        (400, "model field is required / invalid JSON body", None, False),
+        (503, "service unavailable", None, False),
+        (500, "model sora-2 has been retired", None, False),  # 5xx: not a model answer
+    ],
+)
+def test_what_counts_as_a_model_that_is_gone(
+    status: int, message: str, code: str | None, gone: bool
+) -> None:
+    from sora_cli.http_answers import model_unavailable
+
+    assert model_unavailable(status, message, code) is gone
+
+
+def test_no_available_channels_on_a_poll_is_retried_not_fatal(cli: Cli) -> None:
+    body = json.dumps({"error": {"message": "no available channels"}})
+    cli.fault(route="status", status=503, body=body, times=1)
+    result = cli("generate", "a cat", "-m", "muse", "-q")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_user_entry_for_a_known_model_amends_it(bare_cli: Cli, sora_home: Path) -> None:
+    _config(
+        sora_home,
+        '[profiles.lz]\nextends = "laozhang"\n[profiles.lz.models.muse-video]\n'
+        "price_per_video = 0.25\n",
+    )
+    result = bare_cli("models", "--profile", "lz", "--json")
+    assert result.exit_code == 0, result.stderr
+    muse = next(m for m in json.loads(result.stdout) if m["model"] == "muse-video")
+    assert muse["ids"]["30"] == "muse-video-30s" and muse["aliases"] == ["muse"]
+    assert {"seconds": 60, "size": "1280x720", "usd": 0.25} in muse["prices_usd"]
+
+
+def test_doctor_fails_on_a_broken_user_profile(bare_cli: Cli, sora_home: Path) -> None:
+    path = _config(sora_home, '[profiles.gw]\nbody = "xml"\n')
+    result = bare_cli("doctor", "--json")
+    assert result.exit_code == 2
+    config = json.loads(result.stdout)[0]
+    assert config["status"] == "fail" and f"{path}, line 2" in config["detail"]
+
+
+def test_a_model_on_the_command_line_beats_a_configured_duration(
+    cli: Cli, sora_home: Path
+) -> None:
+    _config(sora_home, "seconds = 20\n")  # meant for Muse
+    result = cli("generate", "a cat", "-m", "sora-2", "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    assert "configured seconds (20) is not one sora-2 makes" in result.stderr
+    assert journal_rows(sora_home)[0]["seconds"] == "10"
+
+
+def test_config_keeps_default_duration_and_model_consistent(bare_cli: Cli) -> None:
+    assert bare_cli("config", "set", "model", "muse-video").exit_code == 0
+    refused = bare_cli("config", "set", "seconds", "15")
+    assert refused.exit_code == 2 and "default model in this file is muse-video" in refused.stderr
+    assert bare_cli("config", "set", "seconds", "30").exit_code == 0
+    switched = bare_cli("config", "set", "model", "sora-2")
+    assert switched.exit_code == 0 and "30" in switched.stderr and "unset" in switched.stderr
+
+
+def test_a_create_404_points_at_the_base_url(cli: Cli, emulator: Emulator) -> None:
+    result = cli("generate", "a cat", "--base-url", emulator.base_url + "/wrong")
+    assert result.exit_code == 7
+    assert "check the base URL" in result.stderr

@@ -146,3 +146,12 @@ def test_a_json_user_profile_works_against_the_gateway(
         "-m", "vid-1",
     )
     assert plain.exit_code == 2 and "415" in plain.stderr
+
+
+def test_an_extension_keeps_its_sources_size(cli: Cli, sora_home: Path) -> None:
+    first = cli("generate", "a fox", "-m", "muse", "-d", "5", "-s", "1280x720", "--no-download")
+    assert first.exit_code == 0, first.stderr
+    more = cli("generate", "on", "-m", "muse", "-d", "20", "--extend", first.stdout.strip(),
+               "--no-wait")
+    assert more.exit_code == 0, more.stderr
+    assert "muse-video-20s, 1280x720" in more.stderr

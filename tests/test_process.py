@@ -136,7 +136,10 @@ def test_journal_threads_write_at_once(sora_home: Path) -> None:
 
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["generate", "--help"]])
 def test_startup_does_not_import_heavy_modules(argv: list[str]) -> None:
-    heavy = ["httpx", "httpcore", "stamina", "tenacity", "sqlite3", "rich.progress", "tomli_w"]
+    heavy = [
+        *("httpx", "httpcore", "stamina", "tenacity", "sqlite3", "rich.progress", "tomli_w"),
+        "PIL",  # Pillow: only on the --image path
+    ]
     code = (
         "import sys\n"
         f"sys.argv = ['sora', *{argv!r}]\n"

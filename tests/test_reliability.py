@@ -145,7 +145,9 @@ class _Recorder(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
+        from sora_cli.emulator.media import clip_bytes
+
+        body = clip_bytes("720x1280-10s.mp4")  # a whole MP4: a broken one is refused
         self.send_response(200)
         self.send_header("Content-Type", "video/mp4")
         self.send_header("Content-Length", str(len(body)))

@@ -120,6 +120,25 @@ def test_local_image_is_sent_as_a_data_url(cli: Cli, sent: list[dict[str, Any]])
     assert base64.b64decode(part["image_url"]["url"][len(prefix) :]) == image.read_bytes()
 
 
+def test_another_ratio_is_sent_with_a_warning_and_fit_sends_the_exact_size(
+    cli: Cli, sent: list[dict[str, Any]]
+) -> None:
+    from tests.images import decoded_size_and_corner, photo
+
+    Path("square.jpg").write_bytes(photo(64, 64, "JPEG"))
+    result = cli("stream", "a cat", "-i", "square.jpg", "--no-download")
+    assert result.exit_code == 0, result.stderr
+    assert "square.jpg is 64x64 (1:1) but the video is 720x1280 (9:16)" in result.stderr
+    result = cli("stream", "a cat", "-i", "square.jpg", "--fit", "pad", "--no-download")
+    assert result.exit_code == 0, result.stderr
+    assert "fitted square.jpg 64x64 → 720x1280 (pad: scaled to 720x720" in result.stderr
+    url = sent[1]["messages"][0]["content"][1]["image_url"]["url"]
+    prefix = "data:image/jpeg;base64,"
+    assert url.startswith(prefix)
+    size, corner = decoded_size_and_corner(base64.b64decode(url[len(prefix) :]))
+    assert size == (720, 1280) and max(corner) < 8  # black bars above and below
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -130,7 +149,8 @@ def test_local_image_is_sent_as_a_data_url(cli: Cli, sent: list[dict[str, Any]])
         (["--image", "ftp://example.com/cat.png"], "not an http(s) URL"),
         (["--image", "missing.png"], "does not exist"),
         (["--image", "notes.txt"], "not a JPG, PNG or WebP"),
-        (["--image", "small.png"], "is 64x64 but the video size is 720x1280"),
+        (["--image", "broken.png"], "broken.png does not decode as an image"),
+        (["--image", "small.png", "--fit", "squash"], "--fit 'squash' is not crop or pad"),
         (["--profile", "openai"], "no sync API"),
         (["--raw", "--json"], "--raw"),
     ],
@@ -140,6 +160,7 @@ def test_bad_input_is_refused_before_anything_is_paid_for(
 ) -> None:
     Path("notes.txt").write_text("not an image")
     Path("small.png").write_bytes(png(64, 64))
+    Path("broken.png").write_bytes(png(64, 64)[:40] + b"not a chunk" * 8)
     result = cli("stream", "a cat", *args)
     assert result.exit_code == 2, result.stderr
     assert message in result.stderr and result.stderr.count("sora: error:") == 1

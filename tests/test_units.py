@@ -130,6 +130,41 @@ def test_image_sniffing_never_raises_anything_but_usage_errors(data: bytes) -> N
         inspect_image(data, "fuzz")
 
 
+_REAL_IMAGES = [images.png(8, 8), images.photo(16, 12, "JPEG"), images.photo(16, 12, "WEBP")]
+
+
+@given(
+    st.sampled_from(_REAL_IMAGES),
+    st.integers(min_value=0, max_value=400),
+    st.binary(max_size=64),
+    st.sampled_from(["check", "crop", "pad"]),
+)
+def test_decoding_damaged_images_never_raises_anything_but_usage_errors(
+    original: bytes, cut: int, junk: bytes, use: str
+) -> None:
+    from sora_cli.pixels import check_decodes, fit_image
+
+    data = original[: max(cut, 12)] + junk  # cut anywhere after the magic bytes, then junk
+    with contextlib.suppress(UsageError):
+        info = inspect_image(data, "fuzz")
+        if use == "check":
+            check_decodes(data, info, "fuzz")
+        else:
+            fit_image(data, info, "32x18", use, "fuzz")  # type: ignore[arg-type]
+
+
+def test_an_image_over_the_pixel_cap_is_refused_from_its_header(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sora_cli import constants
+    from sora_cli.pixels import check_decodes
+
+    monkeypatch.setattr(constants, "IMAGE_MAX_PIXELS", 1000)
+    data = images.png(64, 64)
+    with pytest.raises(UsageError, match="64x64, over 0 megapixels; that is too large"):
+        check_decodes(data, inspect_image(data, "big.png"), "big.png")
+
+
 def test_server_ids_never_escape_the_output_directory() -> None:
     assert safe_name_part("video_abc-1.2") == "video_abc-1.2"
     for evil in ("../../etc/passwd", "/abs", "a/b", "..", ""):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sora_cli.completion import (
+    complete_fit,
     complete_profile,
     complete_seconds,
     complete_size,
@@ -133,6 +134,16 @@ ImageOpt = Annotated[
         "-i",
         help="Reference image: a local JPG/PNG/WebP or an http(s) URL.",
         show_default=False,
+    ),
+]
+FitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fit",
+        help="Make the image exactly the video's size first: crop (scale to cover, cut the "
+        "centre) or pad (scale to fit, black bars).",
+        show_default=False,
+        autocompletion=complete_fit,
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]

@@ -12,8 +12,11 @@ from sora_cli.commands._common import Runtime
 
 if TYPE_CHECKING:
     from sora_cli.api import ImageUpload, Polled
+    from sora_cli.catalog import ImagePolicy
     from sora_cli.dialects import VideoApi
     from sora_cli.download import ProgressCallback
+    from sora_cli.images import FitMode, ImageInfo
+    from sora_cli.inputs import ImageRules
     from sora_cli.journal import JobRecord, Journal
     from sora_cli.models import Task
     from sora_cli.settings import Settings
@@ -279,25 +282,64 @@ def check_journal_row(rt: Runtime, record: JobRecord | None) -> None:
         )
 
 
-def load_reference_image(rt: Runtime, spec: str, size: str) -> ImageUpload:
-    """Read (or fetch, without the key) and check the reference image."""
+def image_policy_for(settings: Settings, model: str) -> ImagePolicy:
+    """What `model` demands of a reference image's size, from the profile's catalog; a
+    model no catalog describes is given the benefit of the doubt (its provider decides)."""
+    profile = settings.profile
+    if any(model == name for _, _, name in profile.sync_models):
+        return "ratio"  # the sync API's Sora 2: the async reference's "or similar ratio"
+    entry = profile.entry(model)
+    return entry.image_policy if entry is not None else "none"
+
+
+def image_rules(
+    rt: Runtime, size: str | None, model: str, fit: FitMode | None
+) -> ImageRules:
+    """The checks a reference image for `model` at `size` goes through, told on stderr."""
+    from sora_cli.inputs import ImageRules
+
+    return ImageRules(
+        size=size,
+        policy=image_policy_for(rt.settings, model),
+        fit=fit,
+        warn=rt.console.warn,
+        note=rt.console.info,
+        offered=rt.settings.profile.sizes,
+    )
+
+
+def read_local_image(spec: str, rules: ImageRules) -> tuple[bytes, ImageInfo]:
+    """A local image read (regular files only, capped) and checked against `rules`."""
+    from sora_cli.inputs import check_image, read_image_file
+
+    return check_image(read_image_file(Path(spec).expanduser()), spec, rules)
+
+
+def load_reference_image(
+    rt: Runtime, spec: str, size: str | None, model: str, fit: FitMode | None = None
+) -> ImageUpload:
+    """Read (or fetch, without the key), check and maybe fit the reference image."""
     from sora_cli import constants
     from sora_cli.api import ImageUpload
     from sora_cli.errors import ApiError, UsageError
-    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file, upload_name
+    from sora_cli.inputs import check_image, check_image_url, is_url, upload_name
 
-    url = None
-    if is_url(spec):
-        url = check_image_url(spec)
-        rt.console.info(f"fetching image {url}")
-        with rt.anonymous_core() as anon:
-            try:
-                data, _ = anon.get_bytes(
-                    url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL"
-                )
-            except ApiError as exc:
-                raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
-    else:
-        data = read_image_file(Path(spec).expanduser())
-    info = check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
-    return ImageUpload(upload_name(spec, info), data, info.mime, source_url=url)
+    rules = image_rules(rt, size, model, fit)
+    if not is_url(spec):
+        data, info = read_local_image(spec, rules)
+        return ImageUpload(upload_name(spec, info), data, info.mime)
+    url = check_image_url(spec)
+    rt.console.info(f"fetching image {url}")
+    with rt.anonymous_core() as anon:
+        try:
+            fetched, _ = anon.get_bytes(
+                url, max_bytes=constants.IMAGE_MAX_BYTES, what="the image URL"
+            )
+        except ApiError as exc:
+            raise UsageError(f"cannot fetch image {url}: {exc.message}") from exc
+    data, info = check_image(fetched, spec, rules)
+    # The checked public URL goes too: APIs that take a link in JSON send it (Ark), unless
+    # --fit changed the image, which only the bytes now show.
+    return ImageUpload(
+        upload_name(spec, info), data, info.mime, source_url=url if fit is None else None
+    )

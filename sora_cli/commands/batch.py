@@ -20,10 +20,12 @@ from sora_cli.commands._common import (
     TimeoutOpt,
     make_runtime,
 )
+from sora_cli.completion import complete_fit
 
 if TYPE_CHECKING:
     from sora_cli.batch import BatchOptions, LineResult
     from sora_cli.batch_input import BatchLine
+    from sora_cli.images import FitMode
     from sora_cli.journal import JobRecord
     from sora_cli.profiles import Profile
 
@@ -82,6 +84,15 @@ def batch(
             "--gallery", help="At the end, write index.html in the output directory (sora gallery)."
         ),
     ] = False,
+    fit: Annotated[
+        str | None,
+        typer.Option(
+            "--fit",
+            help="Make every line's image exactly its video's size: crop or pad.",
+            show_default=False,
+            autocompletion=complete_fit,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     api_key: ApiKeyOpt = None,
@@ -108,6 +119,7 @@ def batch(
         CommonArgs(json_out, quiet, api_key, base_url, profile, timeout, poll_interval, debug)
     )
     from sora_cli.batch import BatchOptions
+    from sora_cli.images import check_fit
 
     if resume and output_dir is None:  # a resumed batch keeps its output directory
         with rt.journal() as journal:
@@ -125,6 +137,7 @@ def batch(
         force=force,
         retry_failed=retry_failed,
         wait_times=lambda model: _wait_times(rt, model),
+        fit=check_fit(fit, has_image=True),
     )
     try:
         code = _run(rt, file, resume, dry_run, options, gallery)
@@ -134,7 +147,9 @@ def batch(
         raise typer.Exit(code)
 
 
-def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str, list[BatchLine]]:
+def _read_source(
+    rt: Runtime, file: str | None, resume: str | None, fit: FitMode | None
+) -> tuple[str, list[BatchLine]]:
     """(batch id, lines) from the file, stdin, or the journal's copy of a batch."""
     import json
     import sys
@@ -170,20 +185,26 @@ def _read_source(rt: Runtime, file: str | None, resume: str | None) -> tuple[str
         source=source,
         profile=s.profile,
         defaults=Defaults(s.size, s.seconds, s.model),
-        check_image=lambda spec, size: _check_image(rt, spec, size),
+        check_image=lambda spec, size, model: _check_image(rt, spec, size, model, fit),
         base_dir=base_dir,
     )
     return batch_id_for(identity or f"stdin:{text}"), lines
 
 
-def _check_image(rt: Runtime, spec: str, size: str) -> None:
-    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file
+def _check_image(
+    rt: Runtime, spec: str, size: str | None, model: str, fit: FitMode | None
+) -> None:
+    """A line's image checked before anything is sent; a URL is fetched when its line is."""
+    from dataclasses import replace
+
+    from sora_cli.commands._flow import image_rules, read_local_image
+    from sora_cli.inputs import check_image_url, is_url
 
     if is_url(spec):
-        check_image_url(spec)  # fetched (and its size checked) when its line is created
+        check_image_url(spec)
         return
-    data = read_image_file(Path(spec).expanduser())
-    check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
+    rules = image_rules(rt, size, model, fit)
+    read_local_image(spec, replace(rules, note=lambda _: None))  # said when it is sent
 
 
 def _run(
@@ -196,7 +217,7 @@ def _run(
 ) -> int:
     from sora_cli.outputs import precheck_directory
 
-    batch_id, lines = _read_source(rt, file, resume)
+    batch_id, lines = _read_source(rt, file, resume, options.fit)
     if options.max_cost is not None:
         refuse_unknown_prices(rt, lines)
     if dry_run:
@@ -328,7 +349,9 @@ def _execute(
                     journal=journal,
                     options=options,
                     observer=display,
-                    load_image=lambda spec, size: load_reference_image(rt, spec, size),
+                    load_image=lambda spec, size, model: load_reference_image(
+                        rt, spec, size, model, options.fit
+                    ),
                 )
                 return await runner.run()
         finally:

@@ -13,6 +13,7 @@ from sora_cli.commands._common import (
     BaseUrlOpt,
     CommonArgs,
     DebugOpt,
+    FitOpt,
     ForceOpt,
     ImageOpt,
     JsonOpt,
@@ -70,6 +71,7 @@ def generate(
         ),
     ] = None,
     image: ImageOpt = None,
+    fit: FitOpt = None,
     last_frame: Annotated[
         str | None,
         typer.Option(
@@ -172,6 +174,7 @@ def generate(
                 last_frame_opt=last_frame,
                 extend_opt=extend,
                 extras=CreateExtras(ref_image or [], ratio, resolution, audio, seed),
+                fit_opt=fit,
                 output=output,
                 no_wait=no_wait,
                 no_download=no_download,
@@ -199,6 +202,7 @@ def run_generate(
     no_download: bool,
     force: bool,
     open_video: bool = False,
+    fit_opt: str | None = None,
 ) -> None:
     import uuid
 
@@ -219,6 +223,7 @@ def run_generate(
         source_size,
     )
     from sora_cli.errors import SoraError, UsageError
+    from sora_cli.images import check_fit
     from sora_cli.inputs import read_prompt
     from sora_cli.jobs import (
         CreateIntent,
@@ -249,13 +254,18 @@ def run_generate(
     if no_wait and no_download:
         raise UsageError("--no-wait already skips the download; give only one of them")
     check_stdout_target(output, json_mode=rt.json)
+    fit = check_fit(fit_opt, has_image=image_opt is not None)
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
     settings.require_base_url()
-    frame_size = choice.entry.frame_size(choice.size)
-    upload = load_reference_image(rt, image_opt, frame_size) if image_opt else None
-    end_frame = load_reference_image(rt, last_frame_opt, frame_size) if last_frame_opt else None
-    references = tuple(load_reference_image(rt, spec, frame_size) for spec in extras.ref_images)
+    frames = [
+        load_reference_image(rt, spec, choice.size, choice.model_id, fit) if spec else None
+        for spec in (image_opt, last_frame_opt)
+    ]
+    upload, end_frame = frames
+    references = tuple(
+        load_reference_image(rt, spec, choice.size, choice.model_id) for spec in extras.ref_images
+    )
     extend_url = None
     if extend_opt:
         with rt.journal() as journal:

@@ -12,6 +12,7 @@ from sora_cli.commands._common import (
     BaseUrlOpt,
     CommonArgs,
     DebugOpt,
+    FitOpt,
     ForceOpt,
     ImageOpt,
     JsonOpt,
@@ -29,6 +30,7 @@ from sora_cli.completion import complete_sync_model
 
 if TYPE_CHECKING:
     from sora_cli.console import TaskDisplay
+    from sora_cli.images import FitMode
     from sora_cli.journal import Journal
     from sora_cli.models import Task
     from sora_cli.sync import StreamOutcome
@@ -50,6 +52,7 @@ def stream(
         ),
     ] = None,
     image: ImageOpt = None,
+    fit: FitOpt = None,
     output: OutputOpt = None,
     no_download: Annotated[
         bool,
@@ -100,6 +103,7 @@ def stream(
                 seconds,
                 model,
                 image,
+                fit,
                 output,
                 no_download,
                 raw,
@@ -117,6 +121,7 @@ def _run(
     seconds_opt: int | None,
     model_opt: str | None,
     image_opt: str | None,
+    fit_opt: str | None,
     output: str | None,
     no_download: bool,
     raw: bool,
@@ -124,6 +129,7 @@ def _run(
 ) -> None:
     from sora_cli.commands._stream_flow import deliver_link
     from sora_cli.errors import UsageError
+    from sora_cli.images import check_fit
     from sora_cli.inputs import read_prompt
     from sora_cli.outputs import (
         check_stdout_target,
@@ -147,9 +153,10 @@ def _run(
     if raw and (rt.json or output == "-"):
         raise UsageError("--raw writes the streamed text to stdout; drop --json or -o -")
     check_stdout_target(output, json_mode=rt.json)
+    fit = check_fit(fit_opt, has_image=image_opt is not None)
     prompt = read_prompt(prompt_arg, prompt_file)
     settings.require_api_key()
-    image_url = _image_url(rt, image_opt, size) if image_opt else None
+    image_url = _image_url(rt, image_opt, size, model, fit) if image_opt else None
     if not no_download:
         precheck_output(output, settings.output_dir, force)
 
@@ -197,16 +204,17 @@ def _print(rt: Runtime, journal: Journal, outcome: StreamOutcome, text: str) -> 
     rt.console.result_json({**data, "usage": outcome.usage})
 
 
-def _image_url(rt: Runtime, spec: str, size: str) -> str:
-    """An http(s) URL is passed on as is; a local file is checked, then sent inline."""
-    from sora_cli.inputs import check_image, check_image_url, is_url, read_image_file
+def _image_url(rt: Runtime, spec: str, size: str, model: str, fit: FitMode | None) -> str:
+    """An http(s) URL is passed on as is (fetched and inlined only to be fitted); a local
+    file is checked, then sent inline."""
+    from sora_cli.commands._flow import load_reference_image
+    from sora_cli.inputs import check_image_url, is_url
     from sora_cli.sync import data_url
 
-    if is_url(spec):
+    if is_url(spec) and fit is None:
         return check_image_url(spec)
-    data = read_image_file(Path(spec).expanduser())
-    info = check_image(data, spec, size, rt.console.warn, rt.settings.profile.sizes)
-    return data_url(data, info.mime)
+    upload = load_reference_image(rt, spec, size, model, fit)
+    return data_url(upload.data, upload.mime)
 
 
 class _Shown:
