@@ -1,4 +1,6 @@
-"""The Videos API endpoints, typed, on top of the HTTP core (sync and async alike)."""
+"""What every API dialect shares: the create request, a polled answer, the create call's
+error handling (paid or not, model gone), task ids as path segments, and `GET /models`.
+The dialects themselves are in `sora_cli/dialects/`."""
 
 from __future__ import annotations
 
@@ -14,9 +16,7 @@ import httpx
 from sora_cli import constants, errors
 from sora_cli.client import (
     CREATE_POLICY,
-    AsyncHttpCore,
     HttpCore,
-    PauseGate,
     Response,
     RetryPolicy,
 )
@@ -249,53 +249,6 @@ def id_segment(task_id: str) -> str:
     return quote(task_id, safe="")
 
 
-def task_path(task_id: str, suffix: str = "") -> str:
-    """`videos/<id>` with the id escaped (`id_segment`)."""
-    return f"videos/{id_segment(task_id)}{suffix}"
-
-
-class VideosApi:
-    """create / retrieve / content of `/v1/videos`."""
-
-    def __init__(self, core: HttpCore):
-        self.core = core
-
-    def create(self, request: CreateRequest, successor: str | None = None) -> Task:
-        """POST /videos. Retried only where no task can have been created (connection
-        refused, 429, 503); the Idempotency-Key is shared by those retries. A model the
-        server calls retired or unserved is `ModelUnavailable` (naming `successor` when the
-        answer names none)."""
-        with explained_create_errors(request.model, successor, request.body == "json"):
-            response = self.core.request("POST", "videos", **request.request_options())
-            return created_task(response)
-
-    def retrieve(self, task_id: str) -> Polled:
-        """GET /videos/{id}, with the `openai-poll-after-ms` hint."""
-        return Polled.from_response(self.core.request("GET", task_path(task_id), what=STATUS_WHAT))
-
-    def list_recent(self) -> list[Task]:
-        """GET /videos (OpenAI's list, newest first): the last 100 tasks of the account."""
-        response = self.core.request(
-            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
-        )
-        return tasks_of_list(response.data)
-
-    def content_url(self, task: Task) -> str:
-        """The status `url` (full URL or path) or the documented content route."""
-        return content_url(self.core, task)
-
-    def fallback_url(self, task: Task) -> str | None:
-        """None: the content route is already the only source."""
-        return None
-
-
-def content_url(core: HttpCore | AsyncHttpCore, task: Task) -> str:
-    """The status `url` (full URL or path) or the documented content route."""
-    if task.url:
-        return str(core.url(task.url))
-    return str(core.url(task_path(task.id, "/content")))
-
-
 def served_models(core: HttpCore, policy: RetryPolicy | None = None) -> list[str]:
     """The model ids `GET /models` lists (OpenAI's list shape; free to ask). A server that
     does not answer it raises as any request does; an answer without a list is BadContent."""
@@ -308,40 +261,3 @@ def served_models(core: HttpCore, policy: RetryPolicy | None = None) -> list[str
         raise errors.BadContent("GET /models answered something that is not a list of models")
     ids = [item.get("id") if isinstance(item, dict) else item for item in items]
     return [i for i in ids if isinstance(i, str) and i]
-
-
-class AsyncVideosApi:
-    """The same endpoints over the async core (batch)."""
-
-    def __init__(self, core: AsyncHttpCore):
-        self.core = core
-
-    async def create(
-        self, request: CreateRequest, gate: PauseGate | None = None, successor: str | None = None
-    ) -> Task:
-        """Like `VideosApi.create`; `gate` shares Retry-After pauses between creates."""
-        with explained_create_errors(request.model, successor, request.body == "json"):
-            response = await self.core.request(
-                "POST", "videos", gate=gate, **request.request_options()
-            )
-            return created_task(response)
-
-    async def list_recent(self) -> list[Task]:
-        """Like `VideosApi.list_recent`."""
-        response = await self.core.request(
-            "GET", "videos", params={"limit": 100, "order": "desc"}, what=LIST_WHAT
-        )
-        return tasks_of_list(response.data)
-
-    async def retrieve(self, task_id: str, gate: PauseGate | None = None) -> Polled:
-        """Like `VideosApi.retrieve`."""
-        response = await self.core.request("GET", task_path(task_id), what=STATUS_WHAT, gate=gate)
-        return Polled.from_response(response)
-
-    def content_url(self, task: Task) -> str:
-        """Like `VideosApi.content_url`."""
-        return content_url(self.core, task)
-
-    def fallback_url(self, task: Task) -> str | None:
-        """Like `VideosApi.fallback_url`."""
-        return None

@@ -142,7 +142,7 @@ def test_polls_answering_not_json_repeatedly_are_exit_8(cli: Cli, sora_home: Pat
 def test_unexpected_bug_is_exit_1_without_traceback(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sora_cli.api import VideosApi
+    from sora_cli.dialects.openai import VideosApi
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")

@@ -112,7 +112,8 @@ def openai_cli(openai_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Cl
 @pytest.fixture
 def uploads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The images handed to the create call (the emulator's log keeps no bodies)."""
-    from sora_cli.api import CreateRequest, VideosApi
+    from sora_cli.api import CreateRequest
+    from sora_cli.dialects.openai import VideosApi
 
     seen: list[Any] = []
     original = VideosApi.create

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from sora_cli import api, constants, errors
+from sora_cli import constants, errors
+from sora_cli.dialects import openai as api
 from tests.helpers import TEST_KEY, Cli, journal_rows
 
 

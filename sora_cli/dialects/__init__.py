@@ -2,8 +2,9 @@
 
 A profile names its dialect (`Profile.dialect`); commands, jobs and batch only ever talk to a
 `VideoApi` / `AsyncVideoApi` and never ask which one they hold. The OpenAI-format
-`/v1/videos` adapter lives in `sora_cli.api`; the others live here, one module each. A new
-provider's shape is a new module plus one line in `_ADAPTERS`.
+`/v1/videos` adapter is `openai.py` and the Ark one `ark.py`; the request and answer types
+they share are in `sora_cli.api`. A new provider's shape is a new module here, picked in
+`api_for`, `async_api_for` and `status_path` below.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def api_for(profile: Profile, core: HttpCore) -> VideoApi:
         from sora_cli.dialects.ark import ArkApi
 
         return ArkApi(core, profile)
-    from sora_cli.api import VideosApi
+    from sora_cli.dialects.openai import VideosApi
 
     return VideosApi(core)
 
@@ -88,7 +89,7 @@ def status_path(profile: Profile, task_id: str) -> str:
         from sora_cli.dialects.ark import task_path as ark_task_path
 
         return ark_task_path(task_id)
-    from sora_cli.api import task_path
+    from sora_cli.dialects.openai import task_path
 
     return task_path(task_id)
 
@@ -99,6 +100,6 @@ def async_api_for(profile: Profile, core: AsyncHttpCore) -> AsyncVideoApi:
         from sora_cli.dialects.ark import AsyncArkApi
 
         return AsyncArkApi(core, profile)
-    from sora_cli.api import AsyncVideosApi
+    from sora_cli.dialects.openai import AsyncVideosApi
 
     return AsyncVideosApi(core)
