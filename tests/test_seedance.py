@@ -351,6 +351,9 @@ def test_demo_plays_seedance(sora_home: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "/seedance/api/v3" in done.stderr and "doubao-seedance" in done.stderr
     assert (tmp_path / "demo.mp4").read_bytes()[4:8] == b"ftyp"
+    # the demo's key shares no run of letters with what it prints (it once redacted
+    # the word "emulator" in its own first line)
+    assert "emulator running at" in done.stderr and "[redacted]" not in done.stderr
 
 
 def test_doctor_probes_the_ark_status_route(sora: Cli, ark: Emulator) -> None:

@@ -10,7 +10,9 @@ from sora_cli.commands._common import CommonArgs, OpenOpt, OutputOpt, QuietOpt, 
 from sora_cli.completion import complete_demo_seconds, complete_demo_size
 
 DEMO_PROMPT = "a paper boat drifting across a calm lake at sunrise"
-DEMO_KEY = "sk-emulator-demo"
+# Not a secret (the emulator accepts any key), but registered as one like every key, so it
+# must share no 8-character run with words sora prints ("emulator"): that run is redacted.
+DEMO_KEY = "sk-demo-4q7x9z2k"
 # The profiles the emulator plays, and the model each demo asks for.
 DEMO_MODELS = {"laozhang": "sora-2", "seedance": "doubao-seedance-2-0-260128"}
 
