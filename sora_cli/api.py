@@ -153,7 +153,7 @@ def unavailable_model(
     """A create refused because the model is retired or not served, explained; else None."""
     from sora_cli.http_answers import error_code, model_unavailable, successor_named
 
-    words = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
+    words = exc.server_message or ""
     if not model_unavailable(exc.status_code, words, error_code(exc.body)):
         return None
     successor = successor_named(words) or catalog_successor

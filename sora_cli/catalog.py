@@ -91,10 +91,6 @@ class ModelEntry:
         """Retired upstream (it may still be sent: a server may still serve it)."""
         return self.retired_since is not None
 
-    def names(self) -> tuple[str, ...]:
-        """Everything a user may type for this entry."""
-        return (self.name, *self.aliases, *self.ids, *sorted(self.extra_ids))
-
     def seconds_of_id(self, model_id: str) -> tuple[int, ...]:
         """The durations a given id makes (`muse-video-30s`: 30)."""
         return tuple(s for s, i in self.durations if i == model_id)

@@ -102,9 +102,11 @@ class ApiError(SoraError):
         body: Any = None,
         hint: str | None = None,
         task_id: str | None = None,
+        server_message: str | None = None,
     ):
         super().__init__(message, hint=hint, task_id=task_id)
         self.status_code = status_code
+        self.server_message = server_message  # the server's own words, if it gave any
         self.request_id = request_id
         self.body = body
 

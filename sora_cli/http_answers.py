@@ -164,7 +164,14 @@ def error_from_response(
     hint = _HINTS.get(
         status, "the API is having trouble; try again later" if status >= 500 else None
     )
-    return cls(text, status_code=status, request_id=request_id, body=parsed, hint=hint)
+    return cls(
+        text,
+        status_code=status,
+        request_id=request_id,
+        body=parsed,
+        hint=hint,
+        server_message=message,
+    )
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
