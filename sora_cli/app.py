@@ -9,18 +9,6 @@ import typer
 from typer._click.exceptions import UsageError as ClickUsageError
 
 from sora_cli import __version__
-from sora_cli.commands import batch as batch_cmd
-from sora_cli.commands import config as config_cmd
-from sora_cli.commands import demo as demo_cmd
-from sora_cli.commands import doctor as doctor_cmd
-from sora_cli.commands import download as download_cmd
-from sora_cli.commands import emulator as emulator_cmd
-from sora_cli.commands import gallery as gallery_cmd
-from sora_cli.commands import generate as generate_cmd
-from sora_cli.commands import list as list_cmd
-from sora_cli.commands import models as models_cmd
-from sora_cli.commands import status as status_cmd
-from sora_cli.commands import stream as stream_cmd
 from sora_cli.commands._common import DEBUG_STATE
 from sora_cli.commands._help import HELP_CONTEXT, FullSummaryGroup
 
@@ -113,19 +101,23 @@ def report(exc: BaseException) -> int:
     return int(code)
 
 
-app = typer.Typer(
-    name="sora",
-    cls=SoraGroup,
-    help=(
-        "Make Sora 2 videos from a terminal, a shell script or a CI job.\n\n"
-        'Try: sora demo  |  sora generate "a cat" --size 1280x720  |  sora list'
-    ),
-    invoke_without_command=True,  # a bare `sora` prints a short overview (exit 0)
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings=HELP_CONTEXT,
-)
+def new_root() -> typer.Typer:
+    """The root app with its own options and no subcommands (see `command_tree`)."""
+    root_app = typer.Typer(
+        name="sora",
+        cls=SoraGroup,
+        help=(
+            "Make Sora 2 videos from a terminal, a shell script or a CI job.\n\n"
+            'Try: sora demo  |  sora generate "a cat" --size 1280x720  |  sora list'
+        ),
+        invoke_without_command=True,  # a bare `sora` prints a short overview (exit 0)
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings=HELP_CONTEXT,
+    )
+    root_app.callback()(root)
+    return root_app
 
 
 def _version(value: bool) -> None:
@@ -134,7 +126,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     version: Annotated[
@@ -154,18 +145,19 @@ def root(
         show_overview()
 
 
-app.command("generate")(generate_cmd.generate)
-app.command("stream")(stream_cmd.stream)
-app.command("status")(status_cmd.status)
-app.command("download")(download_cmd.download)
-app.command("list")(list_cmd.list_jobs)
-app.command("models")(models_cmd.models)
-app.command("batch")(batch_cmd.batch)
-app.command("gallery")(gallery_cmd.gallery)
-app.add_typer(config_cmd.app, name="config")
-app.command("emulator")(emulator_cmd.emulator)
-app.command("demo")(demo_cmd.demo)
-app.command("doctor")(doctor_cmd.doctor)
+def full_app() -> typer.Typer:
+    """The root app with every command built: for the tests and the generated reference."""
+    from sora_cli.command_tree import COMMANDS, add_commands
+
+    return add_commands(new_root(), list(COMMANDS))
+
+
+def __getattr__(name: str) -> Any:
+    """`sora_cli.app.app`, the whole tree, is built only for whoever asks for it."""
+    if name == "app":
+        globals()["app"] = built = full_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -183,8 +175,8 @@ def main() -> None:
     if instruction:  # a Tab press: build only what it needs (see completion.py)
         from sora_cli.completion import app_for_completion
 
-        app_for_completion(app, instruction)(prog_name="sora")
+        app_for_completion(new_root, instruction)(prog_name="sora")
         return
     from sora_cli.command_tree import only_the_named_command
 
-    only_the_named_command(app, sys.argv[1:])(prog_name="sora")
+    only_the_named_command(new_root, sys.argv[1:])(prog_name="sora")

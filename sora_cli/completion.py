@@ -11,7 +11,7 @@ when it builds the command tree, and real annotations cost nothing to evaluate.
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -280,20 +280,21 @@ def fast_completion() -> Iterator[None]:
         _completion_classes._sanitize_help_text = original_sanitize
 
 
-def app_for_completion(app: typer.Typer, instruction: str) -> typer.Typer:
-    """`app` with only the subcommand being completed registered (see command_tree.py).
+def app_for_completion(app_factory: Callable[[], typer.Typer], instruction: str) -> typer.Typer:
+    """A root app with only the subcommand being completed built (see command_tree.py).
 
     A completion only looks inside the first command word already typed (`sora generate
-    --size <Tab>`: generate). Anything unexpected falls back to the whole app: completion
-    is never worse than without this.
+    --size <Tab>`: generate); before one is typed, the stubs' names and summaries are all a
+    Tab can offer. A malformed completion environment builds every command: completion is
+    never worse than without this.
     """
-    from sora_cli.command_tree import only_the_named_command
+    from sora_cli.command_tree import COMMANDS, add_commands, only_the_named_command
 
     try:
         words = _typed_words(instruction)
-    except Exception:  # a malformed completion environment: let Typer handle it as usual
-        return app
-    return only_the_named_command(app, words)
+    except Exception:  # let Typer handle it as usual, with the whole tree
+        return add_commands(app_factory(), list(COMMANDS))
+    return only_the_named_command(app_factory, words)
 
 
 def _typed_words(instruction: str) -> list[str]:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 
 from sora_cli.journal import JobRecord, Journal
 
@@ -197,7 +198,7 @@ def _complete(env: dict[str, str], app: object, capsys: pytest.CaptureFixture[st
 def test_building_only_the_typed_subcommand_changes_no_answer(
     line: str, sora_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from sora_cli.app import app
+    from sora_cli.app import app, new_root
     from sora_cli.completion import app_for_completion
 
     _journal(sora_home)
@@ -207,7 +208,7 @@ def test_building_only_the_typed_subcommand_changes_no_answer(
         "COMP_WORDS": line,
         "COMP_CWORD": str(len(words) - 1),
     }
-    trimmed = _complete(env, app_for_completion(app, "complete_bash"), capsys)
+    trimmed = _complete(env, app_for_completion(new_root, "complete_bash"), capsys)
     full = _complete(env, app, capsys)
     assert trimmed == full
 
@@ -233,14 +234,19 @@ def test_fast_completion_restores_typer() -> None:
 
 
 def test_completion_in_a_malformed_environment_falls_back_to_the_whole_app() -> None:
-    from sora_cli.app import app
+    from sora_cli.app import new_root
+    from sora_cli.command_tree import COMMANDS
     from sora_cli.completion import app_for_completion
 
-    assert app_for_completion(app, "complete_nosuchshell") is app
+    def built(app: typer.Typer) -> int:
+        real = [c for c in app.registered_commands if c.help is None]
+        return len(real) + len(app.registered_groups)
+
+    assert built(app_for_completion(new_root, "complete_nosuchshell")) == 0  # stubs only
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COMP_WORDS", "sora generate ")
         mp.setenv("COMP_CWORD", "not a number")
-        assert app_for_completion(app, "complete_bash") is app
+        assert built(app_for_completion(new_root, "complete_bash")) == len(COMMANDS)
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
