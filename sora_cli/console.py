@@ -354,88 +354,44 @@ class Console:
         give_way: tuple[str, ...] = (),
         drop: tuple[str, ...] = (),
     ) -> None:
-        """A result table on stdout: rich on a terminal, tab-separated otherwise.
+        """A result table on stdout: columns fitted to a terminal, tab-separated otherwise.
 
         On a terminal too narrow for it, the `keep` columns (ids: what other commands take)
         are never shortened; first the `give_way` columns shrink, with an ellipsis, then the
         `drop` columns go, in order; any other column folds onto more lines, losing nothing.
         """
         if _isatty(self.stdout):
-            from rich.console import Console as RichConsole
+            from sora_cli.text_table import render
 
-            rich = RichConsole(file=self.stdout, no_color=not color_allowed(self.stdout))
-            rich.print(_fitted_table(rich, columns, rows, keep, give_way, drop))
+            cells = [[printable(scrub_secrets(cell)) for cell in row] for row in rows]
+            self.stdout.write(
+                render(
+                    columns,
+                    cells,
+                    terminal_width(self.stdout),
+                    keep=keep,
+                    give_way=give_way,
+                    drop=drop,
+                    bold_header=color_allowed(self.stdout),
+                )
+            )
+            self.stdout.flush()
             return
         self.result("\t".join(columns))
         for row in rows:
             self.result("\t".join(printable(cell) for cell in row))
 
 
-# A column that gives way keeps at least this many characters (or its header's width).
-_GIVE_WAY_FLOOR = 12
+def terminal_width(stream: IO[Any]) -> int:
+    """Columns of the terminal `stream` writes to: $COLUMNS first, as rich and click read it."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+        if columns > 0:
+            return columns
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
-
-def _fitted_table(
-    rich: RichConsole,
-    columns: list[str],
-    rows: list[list[str]],
-    keep: tuple[str, ...],
-    give_way: tuple[str, ...],
-    drop: tuple[str, ...],
-) -> Any:
-    """A rich table narrowed to fit `rich`'s width, as `Console.table` describes."""
-    from rich.measure import Measurement
-    from rich.table import Table
-    from rich.text import Text
-
-    # Cells hold prompts, paths and server text: Text, so `[/]` is not markup.
-    cells = [[Text(printable(scrub_secrets(cell))) for cell in row] for row in rows]
-    widths = {
-        name: max([len(name), *(row[i].cell_len for row in cells)])
-        for i, name in enumerate(columns)
-    }
-
-    def build(shown: list[str]) -> Table:
-        table = Table(box=None, header_style="bold")
-        for name in shown:
-            if name in keep:
-                table.add_column(name, no_wrap=True)
-            elif name in give_way:
-                table.add_column(name, no_wrap=True, overflow="ellipsis")
-            else:
-                table.add_column(name, overflow="fold")
-        for row in cells:
-            table.add_row(*[cell for name, cell in zip(columns, row, strict=True) if name in shown])
-        return table
-
-    def excess(table: Table) -> int:
-        unbounded = rich.options.update_width(1 << 20)  # its natural width, not the terminal's
-        return Measurement.get(rich, unbounded, table).maximum - rich.width
-
-    natural = dict(widths)
-    shown = list(columns)
-    table = build(shown)
-    too_wide = excess(table)
-    for name in give_way:
-        if too_wide <= 0 or name not in shown:
-            break
-        cut = max(0, min(too_wide, widths[name] - max(len(name), _GIVE_WAY_FLOOR)))
-        widths[name] -= cut
-        too_wide -= cut
-    for name in drop:
-        if too_wide <= 0:
-            break
-        if name in shown:
-            shown.remove(name)
-            too_wide -= widths[name] + 2  # its text and the padding around it
-    for name in give_way:  # room that a dropped column freed goes back, in order
-        if too_wide >= 0 or name not in shown:
-            break
-        back = min(-too_wide, natural[name] - widths[name])
-        widths[name] += back
-        too_wide += back
-    table = build(shown)
-    for index, name in enumerate(shown):
-        if name in give_way:
-            table.columns[index].max_width = widths[name]
-    return table
