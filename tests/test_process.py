@@ -230,6 +230,47 @@ def test_ctrl_c_inside_exec_code_still_exits_130_under_python_m(tmp_path: Path) 
     assert done.stderr == "sora: error: interrupted\n"
 
 
+FAST_EXIT_PROBE = """
+import atexit, pathlib, sys
+mark = pathlib.Path(sys.argv[1])
+atexit.register(mark.write_text, "atexit ran")
+sys.argv = ["sora", "list"]
+from sora_cli.entry import run
+run()
+"""
+
+
+def test_the_quick_exit_still_runs_atexit_and_flushes_stdout(tmp_path: Path) -> None:
+    """`run` skips the interpreter's teardown: what teardown owes the user still happens."""
+    mark = tmp_path / "mark"
+    done = subprocess.run(
+        [sys.executable, "-c", FAST_EXIT_PROBE, str(mark)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert mark.read_text() == "atexit ran"
+    assert "no tasks yet" in done.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "sora_cli", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
+    )
+    assert listed.returncode == 0 and listed.stdout == "[]\n"  # stdout flushed through a pipe
+    failed = subprocess.run(
+        [sys.executable, "-m", "sora_cli", "status", "nosuch"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
+    )
+    assert failed.returncode == 3 and "no API key" in failed.stderr  # exit codes are kept
+
+
 def test_an_older_journal_gains_new_columns_without_losing_rows(sora_home: Path) -> None:
     import sqlite3
 

@@ -38,10 +38,11 @@ COMMANDS = [
 @pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
 def test_no_command_imports_pydantic(argv: list[str], sora_home: Path) -> None:
     probe = (
-        "import sys, runpy\n"
+        "import sys\n"
         f"sys.argv = ['sora', *{argv!r}]\n"
+        "from sora_cli.entry import main  # `run` would end the process before the check\n"
         "try:\n"
-        "    runpy.run_module('sora_cli', run_name='__main__')\n"
+        "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
         "sys.stderr.write('PYDANTIC=%s' % ('pydantic' in sys.modules))\n"
