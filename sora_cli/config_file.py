@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,6 +266,8 @@ class ConfigFile:
         """Write atomically (temp file + rename) with mode 0600."""
         ensure_private_dir(self.path.parent)
         payload = self.render().encode("utf-8")
+        import tempfile  # only a write needs it
+
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=self.path.parent)
         try:
             os.fchmod(fd, 0o600)

@@ -7,7 +7,6 @@ plain http except to loopback.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Callable
@@ -26,6 +25,8 @@ def is_loopback_host(host: str | None) -> bool:
         return False
     if host.lower() == "localhost":
         return True
+    import ipaddress  # an http:// URL only: every run checks the base URL
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
