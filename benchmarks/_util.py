@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -37,10 +38,13 @@ class Run:
 
 @dataclass(frozen=True)
 class Command:
-    """What to run: argv and its environment (None: this process's)."""
+    """What to run: argv, its environment (None: this process's), and what to do before each
+    run, untimed (e.g. remove the file the last run wrote)."""
 
     argv: Sequence[str]
     env: Mapping[str, str] | None = None
+    before: Callable[[], None] | None = None
+    terminal: bool = False  # stdout on a pseudo-terminal (as at a shell), else /dev/null
 
 
 @dataclass
@@ -102,20 +106,27 @@ _RSS_FILE = os.path.join(_PYCACHE, f"maxrss-{os.getpid()}")
 
 def run(command: Command) -> Run:
     """Run a command to completion; its own wall time, CPU time and peak RSS."""
+    if command.before is not None:
+        command.before()
     argv = list(command.argv)
     if _GNU_TIME:
         argv = [_GNU_TIME, "-f", "%M", "-o", _RSS_FILE, *argv]
+    screen = _Screen() if command.terminal else None
     start = time.perf_counter()
     proc = subprocess.Popen(
         argv,
         env=child_env(command.env),
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if screen is None else screen.slave,
         stderr=subprocess.PIPE,
     )
+    if screen is not None:
+        screen.read_while_it_runs()
     assert proc.stderr is not None
     errors = proc.stderr.read()  # before wait4: a full pipe would block the child
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    if screen is not None:
+        screen.close()
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
     if code != 0:
@@ -123,6 +134,36 @@ def run(command: Command) -> Run:
         raise SystemExit(f"benchmark command failed ({code}): {' '.join(command.argv)}\n{tail}")
     max_kib = float(Path(_RSS_FILE).read_text().split()[-1]) if _GNU_TIME else usage.ru_maxrss
     return Run(wall, usage.ru_utime + usage.ru_stime, max_kib / 1024)
+
+
+class _Screen:
+    """A pseudo-terminal for a child's stdout, drained by a thread (a full one would block
+    the child, as a terminal nobody reads would)."""
+
+    def __init__(self) -> None:
+        import pty
+
+        self.master, self.slave = pty.openpty()
+        self.reader: threading.Thread | None = None
+
+    def read_while_it_runs(self) -> None:
+        """Close this process's copy of the child's end and read until the child closes it."""
+        os.close(self.slave)
+
+        def drain() -> None:
+            try:
+                while os.read(self.master, 65536):
+                    pass
+            except OSError:  # EIO: the child's end is closed
+                pass
+
+        self.reader = threading.Thread(target=drain, daemon=True)
+        self.reader.start()
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.join(timeout=5)
+        os.close(self.master)
 
 
 def compile_sora() -> None:
@@ -290,7 +331,9 @@ def make_home(root: Path, tasks: int = 500) -> None:
     """A SORA_HOME with a config file and a journal of `tasks` finished tasks."""
     from sora_cli.journal import JobRecord, Journal
 
-    (root / "config.toml").write_text('profile = "laozhang"\nsize = "1280x720"\n')
+    config = root / "config.toml"
+    config.write_text('profile = "laozhang"\nsize = "1280x720"\n')
+    config.chmod(0o600)  # as `sora config set` writes it (else every run warns)
     now = time.time()
     with Journal(root / "jobs.sqlite3") as journal:
         for i in range(tasks):

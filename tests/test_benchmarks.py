@@ -23,7 +23,7 @@ QUICKEST = {
     ],
 }
 FIGURES = {  # a verdict line each script must print
-    "startup.py": ["sora list ", "sora --version ", "sora <Tab> "],
+    "startup.py": ["sora list ", "sora list (on a terminal) ", "sora --version ", "sora <Tab> "],
     "completion.py": ["Tab: status ID "],
     "download.py": ["vs bare httpx", "download peak RSS"],
     "batch.py": ["batch 2 x 0.2 s vs ideal", "batch 5: status in flight / cap"],
