@@ -273,7 +273,9 @@ class _CoreBase:
 
         return hook
 
-    def _retrying(self, hook: Callable[[Exception], bool | float]) -> Any:
+    def _retrying(
+        self, hook: Callable[[Exception], bool | float], attempts: int = constants.RETRY_ATTEMPTS
+    ) -> Any:
         import stamina
 
         _quiet_stamina()
@@ -281,9 +283,24 @@ class _CoreBase:
         remaining = self._remaining()
         return stamina.retry_context(
             on=hook,
-            attempts=constants.RETRY_ATTEMPTS,
+            attempts=attempts,
             timeout=None if remaining is None else max(remaining, 0.001),
         )
+
+    def _tries(self, hook: Callable[[Exception], bool | float]) -> Iterator[Any]:
+        """The tries of one request, each a context manager, as `_retrying` gives them; but
+        the first try runs without stamina, which is imported (about 10 ms of every
+        command that talks to the API) only once a try has failed and `hook` says to
+        try again after some wait."""
+        first = _FirstTry()
+        yield first
+        if first.error is None:
+            return
+        wait = hook(first.error)
+        if wait is False:
+            raise first.error
+        time.sleep(float(wait))
+        yield from self._retrying(hook, constants.RETRY_ATTEMPTS - 1)
 
     @staticmethod
     def _decode(response: httpx.Response, body: bytes, what: str) -> Response:
@@ -343,7 +360,7 @@ class HttpCore(_CoreBase):
         mid-answer is retried like any other transport error (where the policy allows).
         """
         attempts = [0]
-        for attempt in self._retrying(self._retry_hook(policy, attempts, None)):
+        for attempt in self._tries(self._retry_hook(policy, attempts, None)):
             with attempt:
                 attempts[0] += 1
                 request = build()
@@ -545,6 +562,23 @@ async def _read_in_time(response: httpx.Response) -> bytes:
         raise httpx.ReadTimeout(
             "the answer did not arrive in time", request=response.request
         ) from None
+
+
+class _FirstTry:
+    """A request's first try: keeps an `Exception` it raises for `_tries` to judge (as a
+    stamina attempt does), lets anything else (Ctrl-C) through."""
+
+    def __init__(self) -> None:
+        self.error: Exception | None = None
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> bool:
+        if isinstance(error, Exception):
+            self.error = error
+            return True
+        return False
 
 
 _STAMINA_QUIET: list[bool] = []

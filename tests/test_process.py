@@ -271,6 +271,28 @@ def test_the_quick_exit_still_runs_atexit_and_flushes_stdout(tmp_path: Path) -> 
     assert failed.returncode == 3 and "no API key" in failed.stderr  # exit codes are kept
 
 
+def test_a_request_answered_at_once_never_imports_stamina(
+    emulator: Emulator, sora_home: Path
+) -> None:
+    """stamina (~10 ms to import) is needed only once a try has failed."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['sora', 'status', 'video_nosuch']\n"
+        "from sora_cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print('@@%s %s' % (code, 'stamina' in sys.modules))\n"
+    )
+    env = {"SORA_BASE_URL": emulator.base_url, "SORA_API_KEY": TEST_KEY}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env, "SORA_HOME": str(sora_home)},
+    )
+    assert done.stdout.rsplit("@@", 1)[1].split() == ["7", "False"], done.stderr  # not found
+
+
 def test_an_older_journal_gains_new_columns_without_losing_rows(sora_home: Path) -> None:
     import sqlite3
 
