@@ -28,7 +28,10 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
     if prompt_file is not None:
         source = str(prompt_file)
         try:
-            text = prompt_file.read_text(encoding="utf-8")
+            with prompt_file.open("rb") as handle:
+                data = handle.read(PROMPT_READ_LIMIT + 1)
+            _check_prompt_size(len(data), source)
+            text = data.decode("utf-8")
         except FileNotFoundError:
             raise UsageError(f"prompt file {source} does not exist") from None
         except IsADirectoryError:
@@ -45,7 +48,8 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
                 hint='pipe the prompt in: echo "a cat" | sora generate -',
             )
         try:
-            text = sys.stdin.read()
+            text = sys.stdin.read(PROMPT_READ_LIMIT + 1)
+            _check_prompt_size(len(text), source)
         except UnicodeDecodeError:
             raise UsageError("stdin is not valid UTF-8 text") from None
     elif argument is not None:
@@ -64,6 +68,20 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
     if not text:
         raise UsageError(f"{source} is empty; describe the video to generate")
     return text
+
+
+# Far above any API's prompt limit (OpenAI's: 32,000 characters), so only a mistake reaches it
+# (`--prompt-file /dev/zero`, a video piped in by accident): it is refused, not read to the end.
+PROMPT_READ_LIMIT = 1024 * 1024
+
+
+def _check_prompt_size(size: int, source: str) -> None:
+    if size > PROMPT_READ_LIMIT:
+        raise UsageError(
+            f"{source} holds more than {PROMPT_READ_LIMIT // (1024 * 1024)} MiB; that is no "
+            "prompt",
+            hint="a prompt is a few sentences of text (the API takes at most 32,000 characters)",
+        )
 
 
 def is_url(spec: str) -> bool:

@@ -121,6 +121,18 @@ def test_prompt_from_stdin_and_file(cli: Cli, tmp_path: Path, sora_home: Path) -
     assert prompts == ["a fox from stdin", "a fox from a file"]
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_prompt_file_or_stdin_is_refused_not_read_to_the_end(
+    cli: Cli, tmp_path: Path
+) -> None:
+    result = cli("generate", "--prompt-file", "/dev/zero", "--no-wait")
+    assert result.exit_code == 2, result.stderr
+    assert "/dev/zero holds more than 1 MiB; that is no prompt" in result.stderr
+    piped = cli("generate", "-", "--no-wait", input="x" * (1024 * 1024 + 1))
+    assert piped.exit_code == 2 and "stdin holds more than 1 MiB" in piped.stderr
+    assert not requests_for(cli.stats(), "create")
+
+
 def test_poll_after_header_sets_the_poll_delay(cli: Cli) -> None:
     # poll interval 5 s, but the emulator says 50 ms: the whole run takes well under 5 s.
     import time
