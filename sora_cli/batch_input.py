@@ -32,6 +32,7 @@ class BatchLine:
     model: str  # the model id sent (`muse-video-20s` for a 20 s Muse line)
     image: str | None = None
     output: str | None = None  # file name inside the output directory
+    fit: str | None = None  # the batch's --fit, kept in the manifest for --resume
 
     def to_json(self) -> dict[str, Any]:
         """For the journal's batch manifest."""

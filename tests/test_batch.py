@@ -466,6 +466,29 @@ def test_fit_makes_every_line_image_its_video_size(
     assert create["status"] == 200  # the emulator checks the size like the API
 
 
+def test_a_resumed_batch_keeps_its_fit(
+    openai_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import images
+    from tests.helpers import TEST_KEY
+
+    monkeypatch.setenv("SORA_BASE_URL", openai_emulator.base_url)
+    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
+    monkeypatch.setenv("SORA_PROFILE", "openai")
+    cli = Cli(openai_emulator)
+    (tmp_path / "wide.jpg").write_bytes(images.photo(1920, 1080, "JPEG"))
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "a cat like this", "image": "wide.jpg", "size": "720x1280"}\n')
+    cli.fault(route="create", status=400, body='{"error": {"message": "try later"}}')
+    first = cli("batch", str(prompts), "-O", str(tmp_path), "--fit", "crop", "--json")
+    assert first.exit_code != 0, first.stderr
+    batch_id = _ndjson(first.stdout)[-1]["batch_id"]
+    resumed = cli("batch", "--resume", str(batch_id), "--json")  # no --fit this time
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "fitted " in resumed.stderr
+    assert [r["status"] for r in requests_for(cli.stats(), "create")] == [400, 200]
+
+
 def test_an_unreadable_create_answer_that_named_its_task_is_reattached_not_paid_again(
     cli: Cli, tmp_path: Path
 ) -> None:

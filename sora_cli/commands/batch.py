@@ -121,10 +121,15 @@ def batch(
     from sora_cli.batch import BatchOptions
     from sora_cli.images import check_fit
 
-    if resume and output_dir is None:  # a resumed batch keeps its output directory
+    if resume:  # a resumed batch keeps its output directory and its --fit
+        import json
+
         with rt.journal() as journal:
             saved = journal.load_batch(resume)
-        output_dir = Path(saved[0]) if saved else None
+        if output_dir is None:
+            output_dir = Path(saved[0]) if saved else None
+        if fit is None and saved:
+            fit = next((line.get("fit") for line in json.loads(saved[1])), None)
     # Absolute, so that `--resume` from another directory writes to the same place.
     out = (output_dir or rt.settings.output_dir or Path.cwd()).expanduser().resolve()
     options = BatchOptions(
@@ -316,6 +321,7 @@ def _execute(
 ) -> int:
     import asyncio
     import json
+    from dataclasses import replace
 
     from sora_cli.batch import BatchRunner, summarise
     from sora_cli.batch_display import BatchDisplay, plural
@@ -336,9 +342,8 @@ def _execute(
         )
         try:
             with rt.journal() as journal:
-                journal.save_batch(
-                    batch_id, str(options.output_dir), json.dumps([ln.to_json() for ln in lines])
-                )
+                manifest = [replace(ln, fit=options.fit).to_json() for ln in lines]
+                journal.save_batch(batch_id, str(options.output_dir), json.dumps(manifest))
                 runner = BatchRunner(
                     batch_id=batch_id,
                     lines=lines,
