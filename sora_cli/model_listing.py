@@ -50,14 +50,25 @@ def _extras(entry: ModelEntry) -> str:
 
 
 def _served_text(entry: ModelEntry, served: set[str] | None) -> str:
+    """`yes`, `no`, or which lengths only (`20, 30 s only`: a family the server serves part of)."""
     if served is None:
         return ""
-    return "yes" if is_served(entry, served) else "no"
+    if not is_served(entry, served):
+        return "no"
+    lengths = served_seconds(entry, served)
+    if lengths and len(lengths) < len(entry.seconds):
+        return f"{', '.join(map(str, lengths))} s only"
+    return "yes"
 
 
 def is_served(entry: ModelEntry, served: set[str]) -> bool:
     """Whether a server that lists `served` serves this entry (any of its ids)."""
     return bool(({entry.name, *entry.ids} | entry.extra_ids) & served)
+
+
+def served_seconds(entry: ModelEntry, served: set[str]) -> list[int]:
+    """The lengths whose model id the server lists (Muse: `muse-video-30s` makes 30 s)."""
+    return [seconds for seconds, model_id in entry.durations if model_id in served]
 
 
 def link_text(entry: ModelEntry) -> str:
@@ -133,4 +144,5 @@ def entry_json(entry: ModelEntry, served: set[str] | None) -> dict[str, Any]:
         "successor": entry.successor,
         "in_catalog": entry.checked,
         "served": is_served(entry, served) if served is not None else None,
+        "served_seconds": served_seconds(entry, served) if served is not None else None,
     }

@@ -339,7 +339,13 @@ MODELS = Document(
         Field("retired_since", (_S, _NULL), "ISO date it was retired upstream."),
         Field("successor", (_S, _NULL), "The model that replaces it."),
         Field("in_catalog", (_BOOL,), "False for a gateway's model the catalog does not know."),
-        Field("served", (_BOOL, _NULL), "With `--check`: whether GET /models lists it."),
+        Field("served", (_BOOL, _NULL), "With `--check`: whether GET /models lists any id of it."),
+        Field(
+            "served_seconds",
+            (_A, _NULL),
+            "With `--check`: the lengths whose id GET /models lists (a family may be served in "
+            "part).",
+        ),
     ),
 )
 

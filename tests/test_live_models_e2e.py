@@ -121,6 +121,18 @@ def test_doctor_and_models_check_ask_the_server_what_it_serves(pointed: object) 
     assert model["status"] == "warn" and "not served here" in model["detail"]
 
 
+def test_models_check_says_which_lengths_of_a_family_are_served(pointed: object) -> None:
+    cli = pointed(retired={"muse-video-50s": "", "muse-video-60s": ""})  # type: ignore[operator]
+    models = cli("models", "--check", "--json")
+    assert models.exit_code == 0, models.stderr
+    muse = next(m for m in json.loads(models.stdout) if m["model"] == "muse-video")
+    assert muse["served"] is True and muse["served_seconds"] == [5, 8, 10, 20, 30, 40]
+    table = cli("models", "--check")
+    assert "5, 8, 10, 20, 30, 40 s only" in table.stdout
+    unchecked = json.loads(cli("models", "--json").stdout)
+    assert {m["served_seconds"] for m in unchecked} == {None}
+
+
 def test_a_json_user_profile_works_against_the_gateway(
     pointed: object, sora_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
