@@ -7,7 +7,6 @@ name inside it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -38,6 +37,8 @@ def safe_name_part(task_id: str) -> str:
     cleaned = _UNSAFE.sub("_", task_id).strip("._")[:80]
     if cleaned == task_id and cleaned:
         return cleaned
+    import hashlib  # only an id unfit for a file name needs it (OpenSSL takes ~3 ms to load)
+
     digest = hashlib.sha256(task_id.encode()).hexdigest()[:8]
     return f"{cleaned or 'task'}-{digest}"
 
