@@ -176,9 +176,6 @@ class _CoreBase:
         self.deadline = deadline  # time.monotonic() value no retry wait may pass
         self._api_key = api_key
         self._debug_log = debug_log
-        from sora_cli.transport import widen_reads
-
-        widen_reads()
 
     def _client_options(self) -> dict[str, Any]:
         hooks: dict[str, list[Callable[..., Any]]] = {}

@@ -6,23 +6,6 @@ import threading
 
 import httpx
 
-# httpcore reads an HTTP/1.1 answer 64 KiB per socket read, and every read costs the same
-# Python work whatever its size (h11's buffer and event, httpx's chunk, our loop): a video is
-# thousands of them, and at 64 KiB they, not the link, set the pace (issue 12). Reads of up
-# to 256 KiB take a quarter of the trips for the same bytes; a read returns what has arrived,
-# so a small JSON answer or an SSE event is no later, and memory stays a few such buffers.
-READ_BYTES = 256 * 1024
-
-
-def widen_reads() -> None:
-    """Raise httpcore's read size for this process (a class constant of its HTTP/1.1
-    connections; tests/test_http_faults.py fails if httpcore stops reading it)."""
-    from httpcore._async.http11 import AsyncHTTP11Connection
-    from httpcore._sync.http11 import HTTP11Connection
-
-    for connection in (HTTP11Connection, AsyncHTTP11Connection):
-        connection.READ_NUM_BYTES = max(connection.READ_NUM_BYTES, READ_BYTES)
-
 
 class TlsOnDemandTransport(httpx.BaseTransport):
     """https requests go through a verified transport built on first use; http ones never

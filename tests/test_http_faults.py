@@ -160,20 +160,3 @@ def test_debug_log_is_redacted(cli: Cli) -> None:
     result = cli("generate", "a cat", "--no-wait", "--debug")
     assert result.exit_code == 0
     assert "> POST" in result.stderr and "[redacted]" in result.stderr
-
-
-def test_the_core_reads_the_socket_in_wide_reads() -> None:
-    """httpcore's read size is a class constant that sora raises; if httpcore renamed or
-    stopped reading it, the setting would silently do nothing."""
-    import inspect
-
-    from httpcore._async.http11 import AsyncHTTP11Connection
-    from httpcore._sync.http11 import HTTP11Connection
-
-    from sora_cli.client import HttpCore
-    from sora_cli.transport import READ_BYTES
-
-    HttpCore("http://127.0.0.1:9/v1", None).close()
-    for connection in (HTTP11Connection, AsyncHTTP11Connection):
-        assert connection.READ_NUM_BYTES == READ_BYTES
-        assert "self.READ_NUM_BYTES" in inspect.getsource(connection._receive_event)
