@@ -383,7 +383,8 @@ class Console:
 
 
 def terminal_width(stream: IO[Any]) -> int:
-    """Columns of the terminal `stream` writes to: $COLUMNS first, as rich and click read it."""
+    """Columns of the terminal `stream` writes to: $COLUMNS first, as rich and click read it
+    (`shutil.get_terminal_size` would ask the process's own stdout, not `stream`)."""
     try:
         columns = int(os.environ.get("COLUMNS", ""))
         if columns > 0:

@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    """Entry point of the `sora` script and of `python -m sora_cli`."""
+    """Run the command line in `sys.argv`; ends by raising SystemExit (see `run`)."""
     if sys.argv[1:] in (["--version"], ["-V"]):  # no need to build the command tree
         from sora_cli import __version__
 
@@ -43,14 +43,19 @@ def _leave(done: SystemExit) -> None:
     command is done: the journal commits every write as it happens, and files are closed
     by their `with` blocks. What teardown would still do is done here: the `atexit`
     functions run (temporary directories' clean-up among them) and both text streams are
-    flushed. Whenever that is not clearly enough (another thread still running, an exit
-    that is not a number, a stream that cannot be flushed), the interpreter exits as usual.
+    flushed. Objects' finalizers (`__del__`) do not run, and with them go the warnings
+    Python prints at exit; so a developer's run (`python -X dev`, `-W`, --debug or
+    SORA_DEBUG) exits as usual, and so does any run where this is not clearly enough:
+    another thread still running, an exit that is not a number, a stream that cannot be
+    flushed.
     """
     import os
 
     code = 0 if done.code is None else done.code
     threading = sys.modules.get("threading")
     if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+        raise done
+    if sys.flags.dev_mode or sys.warnoptions or _debugging():
         raise done
     import atexit
 
@@ -61,6 +66,15 @@ def _leave(done: SystemExit) -> None:
     except (OSError, ValueError, AttributeError):
         raise done from None  # let the interpreter report it as it always does
     os._exit(code)
+
+
+def _debugging() -> bool:
+    """--debug or SORA_DEBUG: tracebacks wanted, so shutdown's warnings too."""
+    import os
+
+    common = sys.modules.get("sora_cli.commands._common")
+    flagged = bool(common is not None and common.DEBUG_STATE.get("debug"))
+    return flagged or os.environ.get("SORA_DEBUG", "").strip().lower() in ("1", "true", "yes")
 
 
 def _exit_interrupted(code: int) -> None:

@@ -13,13 +13,14 @@ the columns that gave way; any other column folds onto more lines, losing nothin
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 GAP = "  "  # between two columns
 ELLIPSIS = "…"
 # A column that gives way keeps at least this many characters (or its header's width).
 GIVE_WAY_FLOOR = 12
 FOLD_FLOOR = 8  # a folding column keeps at least this many (or its header's width)
+HARD_FLOOR = 4  # what any column but a kept one keeps when nothing else fits
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 
@@ -53,21 +54,42 @@ def cut(text: str, width: int) -> str:
 
 
 def fold(text: str, width: int) -> list[str]:
-    """`text` broken into lines of at most `width` cells, every character kept."""
+    """`text` wrapped onto lines of at most `width` cells: at spaces where it can be, inside
+    a word (a path, an id) only where the word alone is too long. Only the spaces where a
+    line breaks are lost."""
     if text_width(text) <= width:
         return [text]
     lines: list[str] = []
-    line: list[str] = []
-    used = 0
-    for char in text:
-        w = char_width(char)
-        if used + w > width and line:
-            lines.append("".join(line))
-            line, used = [], 0
-        line.append(char)
-        used += w
-    lines.append("".join(line))
+    line = ""
+    for word in text.split(" "):
+        joined = f"{line} {word}" if line else word
+        if text_width(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        pieces = _cells(word, width)
+        lines.extend(pieces[:-1])
+        line = pieces[-1]
+    if line or not lines:
+        lines.append(line)
     return lines
+
+
+def _cells(word: str, width: int) -> list[str]:
+    """A word cut into pieces of at most `width` cells (the last may be shorter)."""
+    pieces: list[str] = []
+    piece: list[str] = []
+    used = 0
+    for char in word:
+        w = char_width(char)
+        if used + w > width and piece:
+            pieces.append("".join(piece))
+            piece, used = [], 0
+        piece.append(char)
+        used += w
+    pieces.append("".join(piece))
+    return pieces
 
 
 def fit_widths(
@@ -103,13 +125,22 @@ def fit_widths(
         if name in shown:
             widths[name] += min(-excess(), natural[name] - widths[name])
     folding = [c for c in shown if c not in keep and c not in give_way]
-    while excess() > 0:  # the widest folding column gives a cell at a time
-        floors = {c: max(text_width(c), FOLD_FLOOR) for c in folding}
-        wide = [c for c in folding if widths[c] > floors[c]]
-        if not wide:
-            break  # the kept columns alone are wider than the terminal: let it wrap
-        widest = max(wide, key=lambda c: widths[c])
-        widths[widest] -= 1
+    shrinking = [c for c in shown if c not in keep]
+    # The widest column gives a cell at a time: first the folding ones down to their header
+    # (or FOLD_FLOOR), then, on a very narrow terminal, every column but the kept ones down
+    # to HARD_FLOOR (headers are cut too). Only kept columns alone too wide for the terminal
+    # make a line wrap.
+    floors: list[tuple[list[str], Callable[[str], int]]] = [
+        (folding, lambda c: max(text_width(c), FOLD_FLOOR)),
+        (shrinking, lambda c: HARD_FLOOR),
+    ]
+    for candidates, floor_of in floors:
+        while excess() > 0:
+            wide = [c for c in candidates if widths[c] > floor_of(c)]
+            if not wide:
+                break
+            widest = max(wide, key=lambda c: widths[c])
+            widths[widest] -= 1
     return {name: widths[name] for name in shown}
 
 
@@ -130,7 +161,7 @@ def render(
     }
     widths = fit_widths(columns, natural, room, keep=keep, give_way=give_way, drop=drop)
     index = {name: i for i, name in enumerate(columns)}
-    header = GAP.join(_pad(name, widths[name]) for name in widths).rstrip()
+    header = GAP.join(_pad(cut(name, widths[name]), widths[name]) for name in widths).rstrip()
     out = [f"{_BOLD}{header}{_RESET}" if bold_header else header]
     for row in rows:
         cells: dict[str, list[str]] = {}

@@ -271,6 +271,40 @@ def test_the_quick_exit_still_runs_atexit_and_flushes_stdout(tmp_path: Path) -> 
     assert failed.returncode == 3 and "no API key" in failed.stderr  # exit codes are kept
 
 
+FINALIZER_PROBE = """
+import pathlib, sys
+
+class Finalized:
+    def __init__(self, path: str) -> None:
+        self.write = pathlib.Path(path).write_text  # globals may be gone at teardown
+
+    def __del__(self) -> None:
+        self.write("finalized")
+
+kept = Finalized(sys.argv[1])
+sys.argv = ["sora", "--help"]
+from sora_cli.entry import run
+run()
+"""
+
+
+@pytest.mark.parametrize(("flags", "finalized"), [([], False), (["-X", "dev"], True)])
+def test_a_developers_run_keeps_the_interpreters_teardown(
+    tmp_path: Path, flags: list[str], finalized: bool
+) -> None:
+    """The quick exit skips finalizers (and the warnings they print), except in dev mode."""
+    mark = tmp_path / "mark"
+    done = subprocess.run(
+        [sys.executable, *flags, "-c", FINALIZER_PROBE, str(mark)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
+    )
+    assert done.returncode == 0 and "Usage" in done.stdout, done.stderr
+    assert mark.exists() is finalized
+
+
 def test_a_request_answered_at_once_never_imports_stamina(
     emulator: Emulator, sora_home: Path
 ) -> None:

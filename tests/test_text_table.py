@@ -70,11 +70,34 @@ def test_wide_characters_take_two_cells() -> None:
     assert all(text_width(line) <= 20 for line in narrow)
 
 
-@given(st.text(min_size=0, max_size=60), st.integers(min_value=1, max_value=30))
+@given(st.text(min_size=0, max_size=60), st.integers(min_value=2, max_value=30))
 def test_fold_keeps_every_character_and_cut_keeps_the_width(text: str, width: int) -> None:
-    folded = fold(text, max(width, 2))
-    assert "".join(folded) == text
-    assert all(text_width(line) <= max(width, 2) for line in folded)
-    shortened = cut(text, max(width, 2))
-    assert text_width(shortened) <= max(width, 2)
+    folded = fold(text, width)
+    assert "".join(folded).replace(" ", "") == text.replace(" ", "")  # only breaks' spaces go
+    assert all(text_width(line) <= width for line in folded)
+    shortened = cut(text, width)
+    assert text_width(shortened) <= width
     assert shortened == text or shortened.endswith("…")
+
+
+def test_fold_breaks_at_spaces_and_cuts_only_words_too_long() -> None:
+    assert fold("completed (not downloaded)", 12) == ["completed", "(not", "downloaded)"]
+    assert fold("/home/someone/videos/a-cat.mp4", 12) == ["/home/someon", "e/videos/a-c", "at.mp4"]
+
+
+_CELL = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=40)
+
+
+@given(
+    st.lists(st.lists(_CELL, min_size=5, max_size=5), min_size=1, max_size=4),
+    st.integers(min_value=34, max_value=200),  # the id, and 4 cells for the 3 others left
+)
+def test_no_line_is_wider_than_the_terminal_when_the_kept_column_fits(
+    rows: list[list[str]], room: int
+) -> None:
+    columns = ["ID", "STATUS", "SIZE", "PROMPT", "FILE"]
+    rows = [["video_0123456789", *row[1:]] for row in rows]
+    rules = {"keep": ("ID",), "give_way": ("PROMPT",), "drop": ("SIZE",)}
+    lines = render(columns, rows, room, **rules).splitlines()  # type: ignore[arg-type]
+    assert all(text_width(line) <= room for line in lines), (room, lines)
+    assert all(row[0] in "".join(lines) for row in rows)  # the id is never shortened
