@@ -287,7 +287,7 @@ def served(argv: Sequence[str]) -> Iterator[str]:
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
+        if not url.startswith(("http://127.0.0.1:", "https://127.0.0.1:")):
             raise SystemExit(f"server did not start: {' '.join(argv)}")
         yield url
     finally:

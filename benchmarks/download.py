@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,9 +40,10 @@ with httpx.stream("GET", url) as response, open(out, "wb") as sink:
 
 
 def clients(
-    base_url: str, size: int, rate: int, tmp: Path, env: dict[str, str]
+    base_url: str, size: int, rate: int, tmp: Path, env: dict[str, str], cert: Path | None
 ) -> dict[str, Command]:
-    """sora, bare httpx and (where installed) curl, each fetching the same body.
+    """sora, bare httpx and (where installed) curl, each fetching the same body; over https,
+    each trusting the server's self-signed certificate (`cert`).
 
     Before each run, untimed, the file the last run wrote is removed and the disk synced: each
     client writes a new file with no earlier run's writeback under way. (Overwriting costs
@@ -49,18 +52,34 @@ def clients(
     """
     task_id = f"video_{size}_{rate}"
     url = f"{base_url.removesuffix('/v1')}/files/{size}_{rate}.mp4"
-    out = tmp / f"{task_id}.mp4"
-
+    out = tmp / f"{base_url.partition(':')[0]}-{task_id}.mp4"
+    trust = {"SSL_CERT_FILE": str(cert)} if cert else {}
+    sora_argv = [sora(), "download", task_id, "-o", f"{out}.sora", "-q"]
+    httpx_argv = [sys.executable, "-c", BARE_HTTPX, url, f"{out}.httpx"]
     found = {
-        "sora": _fresh([sora(), "download", task_id, "-o", f"{out}.sora", "-q"], env, out, "sora"),
-        "httpx": _fresh(
-            [sys.executable, "-c", BARE_HTTPX, url, f"{out}.httpx"], None, out, "httpx"
-        ),
+        "sora": _fresh(sora_argv, {**env, **trust}, out, "sora"),
+        "httpx": _fresh(httpx_argv, {**os.environ, **trust}, out, "httpx"),
     }
     curl = shutil.which("curl")
     if curl:
-        found["curl"] = _fresh([curl, "-sf", "-o", f"{out}.curl", url], None, out, "curl")
+        curl_argv = [curl, "-sf", *(["--cacert", str(cert)] if cert else []), "-o", f"{out}.curl"]
+        found["curl"] = _fresh([*curl_argv, url], None, out, "curl")
     return found
+
+
+def self_signed(tmp: Path) -> Path | None:
+    """A certificate and key for 127.0.0.1 in `tmp` (cert.pem, key.pem), or None without
+    openssl (the https rows are then skipped)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    names = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    made = subprocess.run(
+        [openssl, *request, "-keyout", str(key), "-out", str(cert), *names], capture_output=True
+    )
+    return cert if made.returncode == 0 else None
 
 
 def _fresh(argv: list[str], env: dict[str, str] | None, out: Path, client: str) -> Command:
@@ -92,82 +111,103 @@ def describe(label: str, mib: float, series: dict[str, Series]) -> None:
 
 
 def main() -> int:
-    """Start the server, run the rounds, print the figures and the verdicts."""
+    """Start the servers, run the rounds, print the figures and the verdicts."""
     p = parser(__doc__, repeat=3)
     p.add_argument("--mib", type=float, default=256, help="size at full speed")
     p.add_argument("--throttled-mib", type=float, default=256, help="size over the 1 Gbit/s link")
     args = p.parse_args()
     full, throttled = (int(mib * 1024 * 1024) for mib in (args.mib, args.throttled_mib))
+    bodies = {"full": (full, 0), "1gbit": (throttled, LINK_RATE)}
+    if throttled >= 4 * START_BYTES:  # what each client costs besides the bytes
+        bodies["1gbit start"] = (START_BYTES, LINK_RATE)
     server = [sys.executable, str(Path(__file__).with_name("video_server.py"))]
     server += ["--max-mib", str(max(args.mib, args.throttled_mib)), "--exit-with-stdin"]
-    with served(server) as base_url, tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name, ExitStack() as stack:
         tmp = Path(tmp_name)
-        env = {**os.environ, "SORA_HOME": tmp_name, "SORA_BASE_URL": base_url, "SORA_API_KEY": KEY}
-        runs = {("full", k): v for k, v in clients(base_url, full, 0, tmp, env).items()}
-        runs |= {
-            ("1gbit", k): v for k, v in clients(base_url, throttled, LINK_RATE, tmp, env).items()
+        origins: dict[str, tuple[str, Path | None]] = {
+            "http": (stack.enter_context(served(server)), None)
         }
-        if throttled >= 4 * START_BYTES:  # what each client costs besides the bytes
-            runs |= {
-                ("1gbit start", k): v
-                for k, v in clients(base_url, START_BYTES, LINK_RATE, tmp, env).items()
-            }
-        by_name = interleaved(
-            {f"{mode} {who}": c for (mode, who), c in runs.items()}, args.repeat, args.warmup
-        )
-        for path in tmp.glob("video_*.mp4.*"):
+        cert = self_signed(tmp)
+        if cert is not None:
+            tls = [*server, "--tls", str(cert), str(tmp / "key.pem")]
+            origins["https"] = (stack.enter_context(served(tls)), cert)
+        runs: dict[str, Command] = {}
+        for scheme, (base_url, trusted) in origins.items():
+            home = tmp / f"home-{scheme}"  # a task id belongs to one server in the journal
+            env = {**os.environ, "SORA_HOME": str(home), "SORA_BASE_URL": base_url}
+            env["SORA_API_KEY"] = KEY
+            for mode, (size, rate) in bodies.items():
+                for who, command in clients(base_url, size, rate, tmp, env, trusted).items():
+                    runs[f"{scheme} {mode} {who}"] = command
+        by_name = interleaved(runs, args.repeat, args.warmup)
+        for path in tmp.glob("*video_*.mp4.*"):
             expected = int(path.name.split("_")[1])
             assert path.stat().st_size == expected, f"{path.name}: wrong size"
-    full_series, link_series, start_series = (
-        {who: by_name[f"{mode} {who}"] for m, who in runs if m == mode}
-        for mode in ("full", "1gbit", "1gbit start")
-    )
-    describe("full speed", args.mib, full_series)
-    describe("throttled to 1 Gbit/s", args.throttled_mib, link_series)
-    if start_series:
-        describe("throttled to 1 Gbit/s, the start alone", START_BYTES / 2**20, start_series)
-    sora_full, sora_link = full_series["sora"], link_series["sora"]
+    verdicts: list[Verdict] = []
+    for scheme in origins:
+        verdicts += judge(scheme, by_name, args.mib, args.throttled_mib)
+    if "https" not in origins:
+        print("note: openssl is not installed: the https rows are skipped")
+    return report(verdicts, args.check)
+
+
+def judge(scheme: str, by_name: dict[str, Series], mib: float, link_mib: float) -> list[Verdict]:
+    """One scheme's figures, printed, and its verdicts."""
+
+    def series(mode: str) -> dict[str, Series]:
+        found = {who: by_name.get(f"{scheme} {mode} {who}") for who in ("sora", "httpx", "curl")}
+        return {who: timed for who, timed in found.items() if timed is not None}
+
+    full, link, start = series("full"), series("1gbit"), series("1gbit start")
+    describe(f"{scheme}, full speed", mib, full)
+    describe(f"{scheme}, throttled to 1 Gbit/s", link_mib, link)
+    if start:
+        describe(f"{scheme}, throttled to 1 Gbit/s, the start alone", START_BYTES / 2**20, start)
+    sora_full, sora_link = full["sora"], link["sora"]
     verdicts = [
         Verdict(
-            f"download {args.mib:g} MiB vs bare httpx",
-            sora_full.ratio_to(full_series["httpx"]),
+            f"{scheme}: download {mib:g} MiB vs bare httpx",
+            sora_full.ratio_to(full["httpx"]),
             1.15,
             "x",
-            f"{sora_full.wall:.2f} s vs {full_series['httpx'].wall:.2f} s",
+            f"{sora_full.wall:.2f} s vs {full['httpx'].wall:.2f} s",
         ),
-        Verdict("download peak RSS", sora_full.rss_mib, 40, " MiB", "sora's own, at full speed"),
+        Verdict(f"{scheme}: peak RSS", sora_full.rss_mib, 40, " MiB", "sora's own, at full speed"),
     ]
-    if "curl" in full_series and args.mib / full_series["curl"].wall < 2 * LINK_RATE / 2**20:
-        print("note: curl got less than twice the link's speed: the server may be the limit")
-    if "curl" in link_series:
-        curl = link_series["curl"]
-        if start_series:
-            sora_bytes = sora_link.wall - start_series["sora"].wall
-            curl_bytes = curl.wall - start_series["curl"].wall
-            verdicts.append(
-                Verdict(
-                    "download 1 Gbit/s: the bytes' time vs curl's",
-                    sora_bytes / curl_bytes,
-                    1.1,
-                    "x",
-                    f"{sora_bytes:.2f} s vs {curl_bytes:.2f} s: {args.throttled_mib:g} MiB "
-                    f"less {START_BYTES // 2**20} MiB, is sora link-bound",
-                )
-            )
-        else:
-            print("note: the throttled body is too small to tell the bytes from the start")
+    if "curl" not in link:
+        print("note: curl is not installed: the rows against curl are skipped")
+        return verdicts
+    if mib / full["curl"].wall < 2 * LINK_RATE / 2**20:
+        print(
+            f"note: curl got less than twice the link's speed over {scheme}: the server may "
+            "be the limit"
+        )
+    curl = link["curl"]
+    if start:
+        sora_bytes = sora_link.wall - start["sora"].wall
+        curl_bytes = curl.wall - start["curl"].wall
         verdicts.append(
             Verdict(
-                f"download 1 Gbit/s {args.throttled_mib:g} MiB vs curl, whole run",
-                sora_link.ratio_to(curl),
+                f"{scheme}: 1 Gbit/s, the bytes' time vs curl's",
+                sora_bytes / curl_bytes,
                 1.1,
                 "x",
-                f"{sora_link.wall:.2f} s vs {curl.wall:.2f} s",
+                f"{sora_bytes:.2f} s vs {curl_bytes:.2f} s: {link_mib:g} MiB less "
+                f"{START_BYTES // 2**20} MiB, is sora link-bound",
             )
         )
     else:
-        print("note: curl is not installed: the rows against curl are skipped")
-    return report(verdicts, args.check)
+        print("note: the throttled body is too small to tell the bytes from the start")
+    verdicts.append(
+        Verdict(
+            f"{scheme}: 1 Gbit/s {link_mib:g} MiB vs curl, whole run",
+            sora_link.ratio_to(curl),
+            1.1,
+            "x",
+            f"{sora_link.wall:.2f} s vs {curl.wall:.2f} s",
+        )
+    )
+    return verdicts
 
 
 if __name__ == "__main__":

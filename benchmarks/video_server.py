@@ -11,8 +11,9 @@ paced by a token bucket over 128 KiB writes, which is how a link of that speed l
 client (on average; the kernel's socket buffers smooth it).
 
 It runs in its own process (no GIL shared with the client under test), prints its base URL
-on stdout, and with --exit-with-stdin stops when its stdin closes.
-Usage: python benchmarks/video_server.py [--max-mib 256] [--exit-with-stdin]
+on stdout, and with --exit-with-stdin stops when its stdin closes. With --tls CERT KEY it
+speaks https, as the real API and its CDN do (a read then returns one TLS record at most).
+Usage: python benchmarks/video_server.py [--max-mib 256] [--exit-with-stdin] [--tls CERT KEY]
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def make_handler(body: VideoBody) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the API's servers do
+        # Headers and a small body go out in two writes; with Nagle's algorithm the second
+        # waits for the client's delayed ACK (40 ms over TLS here), which real servers avoid.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             task = _TASK.match(self.path)
@@ -140,14 +144,23 @@ def main() -> int:
     parser.add_argument(
         "--exit-with-stdin", action="store_true", help="stop when stdin closes (its parent ended)"
     )
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve https")
     args = parser.parse_args()
     clip = (resources.files("sora_cli.emulator") / "assets" / CLIP).read_bytes()
     body = VideoBody(clip, int(args.max_mib * 1024 * 1024))
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(body))
     server.daemon_threads = True
+    scheme = "http"
+    if args.tls:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*args.tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     if args.exit_with_stdin:
         threading.Thread(target=_exit_with_parent, daemon=True).start()
-    print(f"http://127.0.0.1:{server.server_address[1]}/v1", flush=True)
+    print(f"{scheme}://127.0.0.1:{server.server_address[1]}/v1", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

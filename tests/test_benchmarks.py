@@ -25,7 +25,7 @@ QUICKEST = {
 FIGURES = {  # a verdict line each script must print
     "startup.py": ["sora list ", "sora list (on a terminal) ", "sora --version ", "sora <Tab> "],
     "completion.py": ["Tab: status ID "],
-    "download.py": ["vs bare httpx", "download peak RSS"],
+    "download.py": ["http: download 1 MiB vs bare httpx", "http: peak RSS"],
     "batch.py": ["batch 2 x 0.2 s vs ideal", "batch 5: status in flight / cap"],
 }
 
