@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,8 +41,9 @@ class BatchLine:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BatchLine:
-        """Back from the manifest."""
-        return cls(**data)
+        """Back from the manifest; keys a newer sora added are left out."""
+        known = {f.name for f in dataclass_fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
             with prompt_file.open("rb") as handle:
                 data = handle.read(PROMPT_READ_LIMIT + 1)
             _check_prompt_size(len(data), source)
-            text = data.decode("utf-8")
+            text = _text_of(data)
         except FileNotFoundError:
             raise UsageError(f"prompt file {source} does not exist") from None
         except IsADirectoryError:
@@ -48,8 +48,14 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
                 hint='pipe the prompt in: echo "a cat" | sora generate -',
             )
         try:
-            text = sys.stdin.read(PROMPT_READ_LIMIT + 1)
-            _check_prompt_size(len(text), source)
+            raw = getattr(sys.stdin, "buffer", None)
+            if raw is not None:
+                data = raw.read(PROMPT_READ_LIMIT + 1)
+                _check_prompt_size(len(data), source)
+                text = _text_of(data)
+            else:  # a text-only stream (an embedding program's)
+                text = sys.stdin.read(PROMPT_READ_LIMIT + 1)
+                _check_prompt_size(len(text.encode("utf-8", "surrogatepass")), source)
         except UnicodeDecodeError:
             raise UsageError("stdin is not valid UTF-8 text") from None
     elif argument is not None:
@@ -73,6 +79,12 @@ def read_prompt(argument: str | None, prompt_file: Path | None) -> str:
 # Far above any API's prompt limit (OpenAI's: 32,000 characters), so only a mistake reaches it
 # (`--prompt-file /dev/zero`, a video piped in by accident): it is refused, not read to the end.
 PROMPT_READ_LIMIT = 1024 * 1024
+
+
+def _text_of(data: bytes) -> str:
+    """A prompt's bytes as text, as a text file reads: UTF-8, a leading BOM dropped, and
+    Windows or old Mac line ends made newlines (none of them belongs in a prompt)."""
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _check_prompt_size(size: int, source: str) -> None:

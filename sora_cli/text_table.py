@@ -7,7 +7,8 @@ and the table needs only aligned columns, a bold header and the fitting rules be
 Fitting, when the natural table is wider than the terminal: the `keep` columns (ids, what
 other commands take) are never shortened; first the `give_way` columns shrink, with an
 ellipsis, then the `drop` columns go, in order, and room a dropped column freed goes back to
-the columns that gave way; any other column folds onto more lines, losing nothing.
+the columns that gave way; any other column folds onto more lines, losing nothing. On a
+terminal too narrow even for that, the rightmost columns that are not kept go.
 """
 
 from __future__ import annotations
@@ -128,8 +129,7 @@ def fit_widths(
     shrinking = [c for c in shown if c not in keep]
     # The widest column gives a cell at a time: first the folding ones down to their header
     # (or FOLD_FLOOR), then, on a very narrow terminal, every column but the kept ones down
-    # to HARD_FLOOR (headers are cut too). Only kept columns alone too wide for the terminal
-    # make a line wrap.
+    # to HARD_FLOOR (headers are cut too).
     floors: list[tuple[list[str], Callable[[str], int]]] = [
         (folding, lambda c: max(text_width(c), FOLD_FLOOR)),
         (shrinking, lambda c: HARD_FLOOR),
@@ -141,6 +141,11 @@ def fit_widths(
                 break
             widest = max(wide, key=lambda c: widths[c])
             widths[widest] -= 1
+    while excess() > 0:  # the last resort: the rightmost columns that are not kept go
+        spare = [c for c in shown if c not in keep]
+        if not spare:
+            break  # the kept columns alone are wider than the terminal: let it wrap
+        shown.remove(spare[-1])
     return {name: widths[name] for name in shown}
 
 

@@ -121,6 +121,18 @@ def test_prompt_from_stdin_and_file(cli: Cli, tmp_path: Path, sora_home: Path) -
     assert prompts == ["a fox from stdin", "a fox from a file"]
 
 
+def test_a_prompt_file_from_windows_reads_like_any_text_file(
+    cli: Cli, tmp_path: Path, sora_home: Path
+) -> None:
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes("\ufeffa cat\r\non a board\r\n".encode())  # a BOM and CRLF line ends
+    assert cli("generate", "--prompt-file", str(crlf), "--no-wait").exit_code == 0
+    piped = cli("generate", "-", "--no-wait", input="a dog\r\non a board\r\n")
+    assert piped.exit_code == 0, piped.stderr
+    prompts = [r["prompt"] for r in journal_rows(sora_home)]
+    assert prompts == ["a cat\non a board", "a dog\non a board"]
+
+
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 def test_an_endless_prompt_file_or_stdin_is_refused_not_read_to_the_end(
     cli: Cli, tmp_path: Path
@@ -128,7 +140,7 @@ def test_an_endless_prompt_file_or_stdin_is_refused_not_read_to_the_end(
     result = cli("generate", "--prompt-file", "/dev/zero", "--no-wait")
     assert result.exit_code == 2, result.stderr
     assert "/dev/zero holds more than 1 MiB; that is no prompt" in result.stderr
-    piped = cli("generate", "-", "--no-wait", input="x" * (1024 * 1024 + 1))
+    piped = cli("generate", "-", "--no-wait", input="é" * (512 * 1024 + 1))  # bytes, not chars
     assert piped.exit_code == 2 and "stdin holds more than 1 MiB" in piped.stderr
     assert not requests_for(cli.stats(), "create")
 

@@ -90,7 +90,7 @@ _CELL = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), m
 
 @given(
     st.lists(st.lists(_CELL, min_size=5, max_size=5), min_size=1, max_size=4),
-    st.integers(min_value=34, max_value=200),  # the id, and 4 cells for the 3 others left
+    st.integers(min_value=16, max_value=200),  # the id alone fits
 )
 def test_no_line_is_wider_than_the_terminal_when_the_kept_column_fits(
     rows: list[list[str]], room: int
@@ -101,3 +101,17 @@ def test_no_line_is_wider_than_the_terminal_when_the_kept_column_fits(
     lines = render(columns, rows, room, **rules).splitlines()  # type: ignore[arg-type]
     assert all(text_width(line) <= room for line in lines), (room, lines)
     assert all(row[0] in "".join(lines) for row in rows)  # the id is never shortened
+
+
+def test_sora_models_columns_fit_from_40_cells_and_keep_the_model_whole() -> None:
+    from sora_cli.model_listing import listed_entries, table_rows
+    from sora_cli.profiles import PROFILES
+
+    for profile in PROFILES.values():
+        for served in (None, {"muse-video", "sora-2"}):
+            columns, rows = table_rows(listed_entries(profile, served), served)
+            for room in range(40, 201, 7):
+                lines = render(columns, rows, room, keep=("MODEL",)).splitlines()
+                assert all(text_width(line) <= room for line in lines), (room, lines)
+                for row in rows:
+                    assert any(row[0] in line for line in lines), (room, row[0])

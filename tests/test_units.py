@@ -230,3 +230,13 @@ def test_the_stubs_summaries_are_the_commands_own() -> None:
 
     assert listing(add_commands(new_root(), [])) == listing(full_app())
     assert list(COMMANDS) == [name for name, _ in listing(full_app())]
+
+
+def test_a_batch_manifest_line_from_a_newer_sora_still_loads() -> None:
+    from sora_cli.batch_input import BatchLine
+
+    line = BatchLine(1, "k", "a cat", "1280x720", 10, "sora-2", fit="crop")
+    data = {**line.to_json(), "added_later": True}
+    assert BatchLine.from_json(data) == line
+    older = {k: v for k, v in line.to_json().items() if k != "fit"}
+    assert BatchLine.from_json(older).fit is None

@@ -58,4 +58,4 @@ def _show(console: Console, checks: list[Check]) -> None:
         rows.append([check.name, shown, check.detail])
         if check.status in ("fail", "warn") and check.hint:
             rows.append(["", "", f"fix: {check.hint}"])
-    console.table(["CHECK", "STATUS", "DETAIL"], rows)
+    console.table(["CHECK", "STATUS", "DETAIL"], rows, keep=("CHECK",))

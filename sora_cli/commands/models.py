@@ -68,7 +68,7 @@ def models(
             )
             return
         columns, rows = table_rows(entries, served)
-        rt.console.table(columns, rows)
+        rt.console.table(columns, rows, keep=("MODEL",))  # an id to copy into -m
         for note in id_notes(entries):
             rt.console.info(note)
         if settings.profile.open_catalog:
