@@ -152,7 +152,10 @@ def main() -> int:
 
 
 def judge(scheme: str, by_name: dict[str, Series], mib: float, link_mib: float) -> list[Verdict]:
-    """One scheme's figures, printed, and its verdicts."""
+    """One scheme's figures, printed, and its verdicts. Over https they only ever warn: the
+    TLS server is Python on the same cores, and under load it and the client's TLS fight for
+    CPU (a busy 2-core machine measured 2.4x where a quiet one measured 1.07x)."""
+    hard = scheme == "http"
 
     def series(mode: str) -> dict[str, Series]:
         found = {who: by_name.get(f"{scheme} {mode} {who}") for who in ("sora", "httpx", "curl")}
@@ -171,6 +174,7 @@ def judge(scheme: str, by_name: dict[str, Series], mib: float, link_mib: float) 
             1.15,
             "x",
             f"{sora_full.wall:.2f} s vs {full['httpx'].wall:.2f} s",
+            can_fail=hard,
         ),
         Verdict(f"{scheme}: peak RSS", sora_full.rss_mib, 40, " MiB", "sora's own, at full speed"),
     ]
@@ -194,6 +198,7 @@ def judge(scheme: str, by_name: dict[str, Series], mib: float, link_mib: float) 
                 "x",
                 f"{sora_bytes:.2f} s vs {curl_bytes:.2f} s: {link_mib:g} MiB less "
                 f"{START_BYTES // 2**20} MiB, is sora link-bound",
+                can_fail=hard,
             )
         )
     else:
@@ -205,6 +210,7 @@ def judge(scheme: str, by_name: dict[str, Series], mib: float, link_mib: float) 
             1.1,
             "x",
             f"{sora_link.wall:.2f} s vs {curl.wall:.2f} s",
+            can_fail=hard,
         )
     )
     return verdicts
