@@ -444,19 +444,26 @@ def test_a_relative_image_path_is_relative_to_the_batch_file(cli: Cli, tmp_path:
     assert create["content_type"].startswith("multipart/form-data")
 
 
-def test_fit_makes_every_line_image_its_video_size(
+def _wide_image_line(
     openai_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Cli, Path]:
+    """The openai profile (exact image sizes) and a batch line whose image needs --fit."""
     from tests import images
     from tests.helpers import TEST_KEY
 
     monkeypatch.setenv("SORA_BASE_URL", openai_emulator.base_url)
     monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
     monkeypatch.setenv("SORA_PROFILE", "openai")
-    cli = Cli(openai_emulator)
     (tmp_path / "wide.jpg").write_bytes(images.photo(1920, 1080, "JPEG"))
     prompts = tmp_path / "p.jsonl"
     prompts.write_text('{"prompt": "a cat like this", "image": "wide.jpg", "size": "720x1280"}\n')
+    return Cli(openai_emulator), prompts
+
+
+def test_fit_makes_every_line_image_its_video_size(
+    openai_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli, prompts = _wide_image_line(openai_emulator, tmp_path, monkeypatch)
     refused = cli("batch", str(prompts), "-O", str(tmp_path))  # openai: exact size only
     assert refused.exit_code == 2 and "1920x1080 but the video size is 720x1280" in refused.stderr
     result = cli("batch", str(prompts), "-O", str(tmp_path), "--fit", "crop", "--json")
@@ -469,16 +476,7 @@ def test_fit_makes_every_line_image_its_video_size(
 def test_a_resumed_batch_keeps_its_fit(
     openai_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests import images
-    from tests.helpers import TEST_KEY
-
-    monkeypatch.setenv("SORA_BASE_URL", openai_emulator.base_url)
-    monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
-    monkeypatch.setenv("SORA_PROFILE", "openai")
-    cli = Cli(openai_emulator)
-    (tmp_path / "wide.jpg").write_bytes(images.photo(1920, 1080, "JPEG"))
-    prompts = tmp_path / "p.jsonl"
-    prompts.write_text('{"prompt": "a cat like this", "image": "wide.jpg", "size": "720x1280"}\n')
+    cli, prompts = _wide_image_line(openai_emulator, tmp_path, monkeypatch)
     cli.fault(route="create", status=400, body='{"error": {"message": "try later"}}')
     first = cli("batch", str(prompts), "-O", str(tmp_path), "--fit", "crop", "--json")
     assert first.exit_code != 0, first.stderr

@@ -253,22 +253,18 @@ def test_the_quick_exit_still_runs_atexit_and_flushes_stdout(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert mark.read_text() == "atexit ran"
     assert "no tasks yet" in done.stderr
-    listed = subprocess.run(
-        [sys.executable, "-m", "sora_cli", "list", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
-    )
-    assert listed.returncode == 0 and listed.stdout == "[]\n"  # stdout flushed through a pipe
-    failed = subprocess.run(
-        [sys.executable, "-m", "sora_cli", "status", "nosuch"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
-    )
-    assert failed.returncode == 3 and "no API key" in failed.stderr  # exit codes are kept
+    for argv, code, shown in (
+        (["list", "--json"], 0, "[]\n"),  # stdout flushed through a pipe
+        (["status", "nosuch"], 3, "no API key"),  # exit codes are kept
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "sora_cli", *argv],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "SORA_HOME": str(tmp_path / "home")},
+        )
+        assert done.returncode == code and shown in done.stdout + done.stderr, done.stderr
 
 
 FINALIZER_PROBE = """
