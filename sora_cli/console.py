@@ -284,8 +284,13 @@ class Console:
         self.result(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
     def result_text(self, text: str) -> None:
-        """Text on stdout exactly as it came (`stream --raw`), flushed at once."""
-        self.stdout.write(scrub_secrets(text))
+        """Text on stdout as it came (`stream --raw`), flushed at once: exactly, into a pipe
+        or a file; on a terminal without the server's escape sequences and control
+        characters, which could move the cursor, retitle the window or hide what was said."""
+        text = scrub_secrets(text)
+        if _isatty(self.stdout):
+            text = printable_lines(text)
+        self.stdout.write(text)
         self.stdout.flush()
 
     def result_json_line(self, data: Any) -> None:

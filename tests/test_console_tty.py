@@ -363,3 +363,13 @@ def test_sora_list_on_a_narrow_terminal_keeps_ids_and_paths_whole(
     assert all(len(line) <= columns for line in shown.splitlines())
     assert "a very long" in shown and "…" in shown  # the prompt gave way first
     assert str(out) in shown  # whole: the columns that matter least made room
+
+
+def test_raw_text_on_a_terminal_loses_the_servers_escape_sequences() -> None:
+    """`stream --raw`: exact into a pipe (tests/test_stream.py), harmless on a terminal."""
+    console, out, _ = _console()
+    console.result_text("progress 10%\x1b]0;owned\x07\x1b[2J\n\tdone\r\n")
+    assert out.getvalue() == "progress 10%\n\tdone \n"
+    piped = io.StringIO()
+    Console(stdout=piped, stderr=io.StringIO()).result_text("a\x1b[2Jb\n")
+    assert piped.getvalue() == "a\x1b[2Jb\n"
