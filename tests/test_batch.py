@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sora_cli.emulator import Emulator, EmulatorConfig
+from tests.conftest import _start
 from tests.helpers import (
     TEST_KEY,
     Cli,
@@ -270,17 +271,6 @@ def test_interrupting_a_batch_mid_download_is_quick_and_resumable(
     assert set(emulator.stats()["creates_by_prompt"].values()) == {1}
 
 
-def _another_emulator(**overrides: object) -> Emulator:
-    settings: dict[str, object] = {
-        "port": 0,
-        "queue_seconds": 0.1,
-        "gen_seconds": 0.5,
-        "poll_after_ms": 50,
-        **overrides,
-    }
-    return Emulator(EmulatorConfig(**settings)).start()  # type: ignore[arg-type]
-
-
 def test_the_same_file_on_another_server_gets_its_own_tasks(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -290,7 +280,7 @@ def test_the_same_file_on_another_server_gets_its_own_tasks(
     keys_on_a = {r["idempotency_key"] for r in cli.stats()["requests"] if r["route"] == "create"}
     assert cli.emulator is not None
     server_a = cli.emulator.base_url
-    other = _another_emulator()
+    other = _start()
     try:
         monkeypatch.setenv("SORA_BASE_URL", other.base_url)
         on_b = Cli(other)
@@ -371,7 +361,7 @@ def test_dry_run_prices_only_the_lines_that_would_be_created(cli: Cli, tmp_path:
 @pytest.fixture
 def honouring_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     """The CLI against an emulator that honours Idempotency-Key, as some servers do."""
-    server = _another_emulator(honour_idempotency=True)
+    server = _start(honour_idempotency=True)
     monkeypatch.setenv("SORA_BASE_URL", server.base_url)
     monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
     yield Cli(server)

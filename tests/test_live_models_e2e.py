@@ -9,19 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sora_cli.emulator import Emulator, EmulatorConfig
+from sora_cli.emulator import Emulator
+from tests.conftest import _start
 from tests.helpers import TEST_KEY, Cli, journal_rows, requests_for
-
-
-def _emulator(**overrides: object) -> Emulator:
-    settings: dict[str, object] = {
-        "port": 0,
-        "queue_seconds": 0.1,
-        "gen_seconds": 0.4,
-        "poll_after_ms": 50,
-    }
-    settings.update(overrides)
-    return Emulator(EmulatorConfig(**settings)).start()  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -30,7 +20,7 @@ def pointed(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     started: list[Emulator] = []
 
     def start(**overrides: object) -> Cli:
-        server = _emulator(**overrides)
+        server = _start(**overrides)
         started.append(server)
         monkeypatch.setenv("SORA_BASE_URL", server.base_url)
         monkeypatch.setenv("SORA_API_KEY", TEST_KEY)
