@@ -69,12 +69,10 @@ def _leave(done: SystemExit) -> None:
 
 
 def _debugging() -> bool:
-    """--debug or SORA_DEBUG: tracebacks wanted, so shutdown's warnings too."""
-    import os
-
+    """--debug or SORA_DEBUG, as the command's settings resolved them (`DEBUG_STATE`):
+    tracebacks wanted, so shutdown's warnings too."""
     common = sys.modules.get("sora_cli.commands._common")
-    flagged = bool(common is not None and common.DEBUG_STATE.get("debug"))
-    return flagged or os.environ.get("SORA_DEBUG", "").strip().lower() in ("1", "true", "yes")
+    return bool(common is not None and common.DEBUG_STATE.get("debug"))
 
 
 def _exit_interrupted(code: int) -> None:
